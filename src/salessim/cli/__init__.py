@@ -1,0 +1,53 @@
+"""The ``salessim`` command line. Each command group lives in its own module of this package."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from salessim.errors import SalesSimError
+
+app = typer.Typer(
+    name="salessim",
+    help="SalesSim: benchmark and train LLM shopper simulators in an offline retail store.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _register() -> None:
+    from salessim.cli import personas_cmd, store_cmd
+
+    app.add_typer(store_cmd.app, name="store")
+    app.add_typer(personas_cmd.app, name="personas")
+    try:
+        from salessim.cli import run_cmd
+    except ImportError:  # pragma: no cover - during bootstrap
+        return
+    run_cmd.register(app)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: runs the app and turns user errors into one line on stderr with exit code 2."""
+    _register()
+    try:
+        app(args=argv, standalone_mode=False)
+    except SalesSimError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        sys.exit(130)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except Exception as exc:  # click usage errors and aborts
+        import click
+
+        if isinstance(exc, click.exceptions.ClickException):
+            exc.show()
+            sys.exit(2)
+        if isinstance(exc, click.exceptions.Abort):
+            sys.exit(1)
+        raise
