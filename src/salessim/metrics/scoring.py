@@ -1,0 +1,78 @@
+"""Score episodes with the registered metrics and aggregate the scores into a summary."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+
+from salessim.metrics.registry import Metric, get_metrics
+from salessim.schema import Episode, EpisodeScores, MetricResult, Persona
+
+
+def score_episode(episode: Episode, persona: Persona | None, store, metrics: list[Metric]) -> EpisodeScores:
+    """All metric results of one episode. A missing persona gives unscored (None) results."""
+    scores = EpisodeScores(episode_id=episode.id, persona_id=episode.persona_id,
+                           category=episode.category, archetype=episode.archetype)
+    for metric in metrics:
+        if persona is None:
+            result = MetricResult(metric=metric.name, version=metric.version, value=None,
+                                  explanation=f"persona {episode.persona_id} not found")
+        else:
+            result = metric.compute(episode, persona, store)
+        scores.results[metric.name] = result
+    return scores
+
+
+def score_episodes(episodes: Iterable[Episode], personas: dict[str, Persona], store,
+                   metric_names: list[str] | None = None) -> list[EpisodeScores]:
+    """Score every episode (personas looked up by id)."""
+    metrics = get_metrics(metric_names)
+    return [score_episode(ep, personas.get(ep.persona_id), store, metrics) for ep in episodes]
+
+
+def _ci(values: list[float]) -> dict:
+    from salessim.metrics.stats import bootstrap_ci
+
+    if not values:
+        return {"mean": None, "low": None, "high": None, "n": 0}
+    mean, low, high = bootstrap_ci(values)
+    return {"mean": round(float(mean), 4), "low": round(float(low), 4), "high": round(float(high), 4),
+            "n": len(values)}
+
+
+def summarize(episodes: list[Episode], scores: list[EpisodeScores]) -> dict:
+    """Aggregate: per metric mean with bootstrap 95% interval, decision alignment by category
+    and archetype, failure kinds, terminations."""
+    by_id = {s.episode_id: s for s in scores}
+    metric_names = sorted({name for s in scores for name in s.results})
+    summary: dict = {"episodes": len(episodes), "metrics": {}, "terminations": {}}
+    summary["terminations"] = dict(Counter(ep.termination for ep in episodes).most_common())
+    for name in metric_names:
+        vals = [s.results[name].value for s in scores if name in s.results and s.results[name].value is not None]
+        entry = _ci(vals)
+        entry["not_scored"] = sum(1 for s in scores if name in s.results and s.results[name].value is None)
+        summary["metrics"][name] = entry
+
+    da = "decision_alignment"
+    if da in metric_names:
+        slices: dict[str, dict[str, list[float]]] = {"category": defaultdict(list), "archetype": defaultdict(list)}
+        graded: list[float] = []
+        failures: Counter = Counter()
+        for ep in episodes:
+            s = by_id.get(ep.id)
+            r = s.results.get(da) if s else None
+            if r is None or r.value is None:
+                continue
+            slices["category"][ep.category].append(r.value)
+            slices["archetype"][ep.archetype].append(r.value)
+            graded.append(float(r.details.get("graded", r.value)))
+            if r.details.get("failure"):
+                failures[r.details["failure"]] += 1
+        summary["decision_alignment"] = {
+            "overall": summary["metrics"][da],
+            "graded": _ci(graded),
+            "by_category": {k: _ci(v) for k, v in sorted(slices["category"].items())},
+            "by_archetype": {k: _ci(v) for k, v in sorted(slices["archetype"].items())},
+            "failures": dict(failures.most_common()),
+        }
+    return summary

@@ -1,0 +1,53 @@
+"""Summary tables for the terminal (rich)."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+
+
+def _fmt(entry: dict | None) -> str:
+    if not entry or entry.get("mean") is None:
+        return "-"
+    return f"{entry['mean']:.3f} [{entry['low']:.3f}, {entry['high']:.3f}]"
+
+
+def print_summary(summary: dict, console: Console | None = None) -> None:
+    """Print decision alignment overall, by category, by archetype, failure kinds and the other
+    metrics of a run summary."""
+    console = console or Console()
+    da = summary.get("decision_alignment")
+    title = f"Run {summary.get('run_id', '')}: {summary.get('episodes', 0)} episodes"
+    if da:
+        t = Table(title=title + " — decision alignment (mean, bootstrap 95% CI)")
+        t.add_column("slice")
+        t.add_column("n", justify="right")
+        t.add_column("decision alignment", justify="right")
+        t.add_row("[bold]overall[/bold]", str(da["overall"].get("n", 0)), _fmt(da["overall"]))
+        t.add_row("graded (1 - utility regret)", str(da["graded"].get("n", 0)), _fmt(da["graded"]))
+        for name, entry in da["by_category"].items():
+            t.add_row(f"category: {name}", str(entry["n"]), _fmt(entry))
+        for name, entry in da["by_archetype"].items():
+            t.add_row(f"archetype: {name}", str(entry["n"]), _fmt(entry))
+        console.print(t)
+        f = Table(title="failure kinds")
+        f.add_column("failure")
+        f.add_column("episodes", justify="right")
+        if da["failures"]:
+            for name, n in da["failures"].items():
+                f.add_row(name, str(n))
+        else:
+            f.add_row("(none)", "0")
+        console.print(f)
+    others = {k: v for k, v in summary.get("metrics", {}).items() if k != "decision_alignment"}
+    if others:
+        m = Table(title="other metrics (mean, bootstrap 95% CI)")
+        m.add_column("metric")
+        m.add_column("n", justify="right")
+        m.add_column("value", justify="right")
+        for name, entry in others.items():
+            m.add_row(name, str(entry.get("n", 0)), _fmt(entry))
+        console.print(m)
+    terms = summary.get("terminations") or {}
+    if terms:
+        console.print("terminations: " + ", ".join(f"{k} {v}" for k, v in terms.items()))

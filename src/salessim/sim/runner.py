@@ -1,0 +1,223 @@
+"""Many episodes: plan, run concurrently, checkpoint, resume, score.
+
+- Episodes are planned deterministically: persona x trial, id ``<persona_id>#<trial>``, seed derived
+  from the run seed and the id (same seed, same episodes, whatever the concurrency).
+- Each finished episode is appended to ``episodes.jsonl`` at once: that file is the checkpoint.
+  ``resume`` runs only the planned episodes missing from it; ``retry_errors`` first drops the
+  episodes that ended in ``error:<kind>`` or ``timeout`` so they run again.
+- Killing the process loses at most the episodes in flight.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as _dt
+import hashlib
+import platform
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from salessim import __version__
+from salessim.errors import SalesSimError
+from salessim.schema import Episode, Persona
+from salessim.schema.run import RunConfig
+from salessim.sim.factory import make_agent, make_shopper
+from salessim.sim.orchestrator import EpisodeLimits, run_episode
+from salessim.sim.rundir import RunDir
+
+
+def episode_seed(run_seed: int, episode_id: str) -> int:
+    """A 31-bit seed for one episode, derived from the run seed and the episode id."""
+    digest = hashlib.sha256(f"{run_seed}:{episode_id}".encode()).hexdigest()
+    return int(digest[:8], 16) & 0x7FFFFFFF
+
+
+def file_hash(path: str | Path) -> str:
+    """Short sha256 of a file's bytes."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
+
+
+def load_run_personas(cfg: RunConfig) -> list[Persona]:
+    """The personas the run simulates: the file (built-in by default), the split, the limit."""
+    from salessim.personas import load_personas
+
+    split = None if cfg.split == "all" else cfg.split
+    personas = load_personas(cfg.personas, split=split)
+    if not personas:
+        where = cfg.personas or "the built-in benchmark"
+        raise SalesSimError(f"{where} has no personas in split {cfg.split!r}",
+                            hint="Use --split all, or a file whose personas carry a split.")
+    if cfg.limit:
+        personas = personas[: cfg.limit]
+    return personas
+
+
+def plan(personas: list[Persona], cfg: RunConfig) -> list[tuple[Persona, int, str, int]]:
+    """(persona, trial, episode id, seed) for every episode of the run, in a fixed order."""
+    out = []
+    for persona in personas:
+        for trial in range(cfg.episodes_per_persona):
+            eid = f"{persona.id}#{trial}"
+            out.append((persona, trial, eid, episode_seed(cfg.seed, eid)))
+    return out
+
+
+def _now() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def _personas_source(cfg: RunConfig) -> Path:
+    if cfg.personas:
+        return Path(cfg.personas)
+    from salessim.personas import default_personas_path
+
+    return Path(default_personas_path())
+
+
+@dataclass
+class RunOutcome:
+    """What a call of :func:`run_benchmark` did."""
+
+    run_dir: Path
+    planned: int
+    already_done: int
+    ran: int
+    episodes: list[Episode] = field(default_factory=list)
+    interrupted: bool = False
+
+
+def new_meta(cfg: RunConfig, store, run_id: str, planned: int) -> dict:
+    """The content of run.json for a new run. Holds no secret: model configs name env vars only."""
+    src = _personas_source(cfg)
+    return {
+        "run_id": run_id,
+        "salessim_version": __version__,
+        "python": platform.python_version(),
+        "command": " ".join(["salessim", *sys.argv[1:]]) if sys.argv and "salessim" in sys.argv[0] else None,
+        "config": cfg.model_dump(mode="json"),
+        "data": {"catalog_hash": store.catalog.data_hash(), "personas_file": str(src),
+                 "personas_hash": file_hash(src)},
+        "seed": cfg.seed,
+        "episodes_planned": planned,
+        "status": "running",
+        "created_at": _now(),
+        "updated_at": _now(),
+    }
+
+
+async def run_benchmark(
+    cfg: RunConfig,
+    out_dir: str | Path,
+    *,
+    store=None,
+    resume: bool = False,
+    retry_errors: bool = False,
+    on_start: Callable[[int, int], None] | None = None,
+    on_episode: Callable[[Episode], None] | None = None,
+) -> RunOutcome:
+    """Run (or finish) the benchmark described by ``cfg`` into ``out_dir``.
+
+    ``on_start(total, already_done)`` and ``on_episode(episode)`` report progress.
+    """
+    from salessim.store import default_store
+
+    store = store or default_store()
+    rd = RunDir(out_dir)
+    if resume:
+        rd.require()
+        meta = rd.read_meta()
+        stored = RunConfig.model_validate(meta["config"])
+        stored.concurrency = cfg.concurrency  # the only setting a resume may change
+        cfg = stored
+    elif rd.run_json.exists():
+        raise SalesSimError(f"{rd.path} already holds a run",
+                            hint="Add --resume to finish it, or pass a new --out directory.")
+
+    personas = load_run_personas(cfg)
+    planned = plan(personas, cfg)
+    if resume:
+        done = rd.read_episodes(repair=True)
+        if retry_errors:
+            kept = [e for e in done if not (e.termination.startswith("error:") or e.termination == "timeout")]
+            if len(kept) != len(done):
+                rd.rewrite_episodes(kept)
+            done = kept
+        meta["status"] = "running"
+        meta["updated_at"] = _now()
+        meta.setdefault("resumed", []).append(_now())
+    else:
+        run_id = f"{_dt.datetime.now().strftime('%Y%m%d-%H%M%S')}-{cfg.shopper.kind}-vs-{cfg.agent.kind}"
+        meta = new_meta(cfg, store, run_id, len(planned))
+        done = []
+    rd.write_meta(meta)
+
+    done_ids = {e.id for e in done}
+    todo = [p for p in planned if p[2] not in done_ids]
+    if on_start:
+        on_start(len(planned), len(planned) - len(todo))
+
+    shopper = make_shopper(cfg.shopper, store)
+    agent = make_agent(cfg.agent, store)
+    limits = EpisodeLimits(max_turns=cfg.max_turns, timeout_s=cfg.episode_timeout_s)
+    sem = asyncio.Semaphore(cfg.concurrency)
+    finished: list[Episode] = []
+    interrupted = False
+
+    with open(rd.episodes_path, "a") as fh:
+
+        async def one(persona: Persona, trial: int, eid: str, seed: int) -> None:
+            async with sem:
+                ep = await run_episode(persona, shopper, agent, store, seed=seed, trial=trial,
+                                       run_id=meta["run_id"], limits=limits)
+            rd.append_episode(fh, ep)
+            finished.append(ep)
+            if on_episode:
+                on_episode(ep)
+
+        tasks = [asyncio.ensure_future(one(*p)) for p in todo]
+        try:
+            await asyncio.gather(*tasks)
+        except (asyncio.CancelledError, KeyboardInterrupt):
+            interrupted = True
+            for t in tasks:
+                t.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            raise
+        finally:
+            meta["status"] = "interrupted" if interrupted else "complete"
+            meta["updated_at"] = _now()
+            meta["episodes_done"] = len(done) + len(finished)
+            rd.write_meta(meta)
+
+    return RunOutcome(run_dir=rd.path, planned=len(planned), already_done=len(done), ran=len(finished),
+                      episodes=done + finished, interrupted=interrupted)
+
+
+def score_run(run_dir: str | Path, *, store=None, metric_names: list[str] | None = None) -> dict:
+    """Score every episode of a run directory; writes scores.jsonl and summary.json, returns the
+    summary. Re-scoring never re-simulates."""
+    from salessim.metrics import score_episodes, summarize
+    from salessim.personas import load_personas
+    from salessim.store import default_store
+
+    store = store or default_store()
+    rd = RunDir(run_dir).require()
+    meta = rd.read_meta()
+    cfg = RunConfig.model_validate(meta["config"])
+    episodes = rd.read_episodes()
+    if not episodes:
+        raise SalesSimError(f"{rd.episodes_path} holds no finished episode",
+                            hint="Finish the run with `salessim run --resume --out DIR`.")
+    personas = {p.id: p for p in load_personas(cfg.personas)}
+    names = metric_names or cfg.metrics
+    scores = score_episodes(episodes, personas, store, names)
+    summary = summarize(episodes, scores)
+    summary["run_id"] = meta.get("run_id")
+    summary["shopper"] = cfg.shopper.model_dump(mode="json", exclude_none=True)
+    summary["agent"] = cfg.agent.model_dump(mode="json", exclude_none=True)
+    summary["episodes_planned"] = meta.get("episodes_planned")
+    rd.write_scores(scores)
+    rd.write_summary(summary)
+    return summary
