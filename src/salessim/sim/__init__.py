@@ -1,0 +1,1 @@
+"""Simulation: the participant contract, the episode orchestrator, and the benchmark runner."""

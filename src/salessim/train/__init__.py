@@ -1,0 +1,1 @@
+"""UserGRPO training of shopper models (needs the [train] extra)."""
