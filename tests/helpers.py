@@ -45,3 +45,43 @@ def episode(presented: list[str], decision: Decision, termination: str | None = 
     return Episode(id=f"{persona_id}#0", persona_id=persona_id, persona_hash="x", category="laptops", seed=1,
                    shopper=ParticipantInfo(kind="test"), agent=ParticipantInfo(kind="test"),
                    messages=msgs, presented_product_ids=presented, decision=decision, termination=term)
+
+
+class ReplayShopper:
+    """A shopper that plays a fixed list of actions (for golden/orchestrator tests)."""
+
+    vision = False
+
+    def __init__(self, actions):
+        from salessim.schema import ParticipantInfo
+
+        self.actions = actions
+        self.info = ParticipantInfo(kind="replay")
+
+    def start(self, persona, seed):
+        return {"i": 0}
+
+    async def act(self, obs, state):
+        from salessim.sim.participants import ShopperStep
+
+        action = self.actions[state["i"]]
+        if isinstance(action, Exception):
+            raise action
+        return ShopperStep(action=action), {"i": state["i"] + 1}
+
+
+class ReplayAgent:
+    """A sales agent that plays a fixed list of AgentSteps."""
+
+    def __init__(self, steps):
+        from salessim.schema import ParticipantInfo
+
+        self.steps = steps
+        self.info = ParticipantInfo(kind="replay")
+
+    def start(self, category, seed):
+        return {"i": 0}
+
+    async def act(self, obs, state):
+        step = self.steps[min(state["i"], len(self.steps) - 1)]
+        return step, {"i": state["i"] + 1}

@@ -179,7 +179,7 @@ async def run_benchmark(
         tasks = [asyncio.ensure_future(one(*p)) for p in todo]
         try:
             await asyncio.gather(*tasks)
-        except (asyncio.CancelledError, KeyboardInterrupt):
+        except BaseException:  # Ctrl-C, cancellation, or a failing progress callback
             interrupted = True
             for t in tasks:
                 t.cancel()

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Installs everything the tests need into .venv and runs the whole test suite.
+# README command 2; .ci/run calls exactly this. Pass pytest options through, e.g. `-m "not train"`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-python3}
+[ -x .venv/bin/python ] || "$PY" -m venv .venv
+.venv/bin/python -m pip install -q --upgrade pip >/dev/null
+# torch first and pinned exactly: the CPU wheel on the machines' disk (an open range pulls a CUDA build)
+.venv/bin/python -m pip install -q "torch==2.13.0"
+.venv/bin/python -m pip install -q -e ".[dev,train]"
+bash scripts/install_browser.sh
+.venv/bin/python -m pytest "$@"
