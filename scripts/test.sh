@@ -10,4 +10,4 @@ PY=${PYTHON:-python3}
 .venv/bin/python -m pip install -q "torch==2.13.0"
 .venv/bin/python -m pip install -q -e ".[dev,train]"
 bash scripts/install_browser.sh
-.venv/bin/python -m pytest "$@"
+SALESSIM_REQUIRE_BROWSER=1 .venv/bin/python -m pytest "$@"
