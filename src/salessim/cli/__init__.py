@@ -27,13 +27,23 @@ def _register() -> None:
     except ImportError:  # pragma: no cover - during bootstrap
         return
     run_cmd.register(app)
+    from salessim.cli import import_cmd
+    import_cmd.register(app)
+    from salessim.cli import report_cmd
+
+    report_cmd.register(app)
+    from salessim.cli import train_cmd
+
+    train_cmd.register(app)
 
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point: runs the app and turns user errors into one line on stderr with exit code 2."""
     _register()
     try:
-        app(args=argv, standalone_mode=False)
+        rc = app(args=argv, standalone_mode=False)
+        if isinstance(rc, int) and rc:
+            sys.exit(rc)
     except SalesSimError as exc:
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(2)
