@@ -41,7 +41,11 @@ class ToolResult(BaseModel):
     name: str
     content: Any
     error: bool = False
-    image_png_b64: str | None = None  # view_product: the product image, when the viewer can see
+    # view_product: the product image (base64 PNG) when the viewer can see. Kept in memory for the
+    # participants but not written to episodes.jsonl: images are deterministic from the store
+    # (its data hash is in run.json); ``image_sha256`` records which image was shown.
+    image_png_b64: str | None = Field(default=None, exclude=True)
+    image_sha256: str | None = None
 
 
 class Message(BaseModel):

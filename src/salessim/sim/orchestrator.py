@@ -16,6 +16,7 @@ Participants never crash an episode silently: an exception ends that episode wit
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import time
 from dataclasses import dataclass
 
@@ -133,6 +134,8 @@ class EpisodeRunner:
                     caller="shopper",
                     vision=getattr(self.shopper, "vision", False),
                 )
+                if result.image_png_b64 and not result.image_sha256:
+                    result.image_sha256 = hashlib.sha256(result.image_png_b64.encode()).hexdigest()[:16]
                 self.episode.messages.append(
                     Message(role="tool", tool_result=result, tool_caller="shopper")
                 )
