@@ -1,0 +1,1092 @@
+"""Read shopping criteria out of a shopper's free text (rule-based, precompiled regexes, no models).
+
+``extract_criteria("I need 16 gigs and nothing over a grand", "laptops")`` returns
+``ram_gb >= 16 (must)`` and ``price <= 1000 (must)``. The vocabulary lives in
+``data/nlu/lexicon.yaml``; the grammar of numbers, comparators, negation and strength cues lives
+here. Documented readings (the rules a caller can rely on):
+
+Numbers
+- A number binds to an attribute through its unit (``$``/dollars/bucks -> price, GB/gigs -> RAM or
+  storage, TB -> storage, inch/``"`` -> screen, kg/lb/g/oz -> weight, hours -> battery, mAh, MP), a
+  nearby attribute word ("16 of RAM", "budget is 650", "battery of 12 hours") which wins over the
+  unit's default, or, for a bare number, a price-like context: "can't go above 700",
+  "between 600 and 900", "around 500". Bare numbers followed by another noun ("3 kids",
+  "2 years") are ignored.
+- GB without an attribute word: laptops -> RAM up to 64 GB, storage from 128 GB; smartphones -> RAM
+  up to 16 GB, storage from 32 GB. 1 TB = 1024 GB ("half a terabyte" = 512). Pounds are weight
+  for laptops when the number is at most 15, money otherwise. Weights are converted to the
+  attribute's unit (kg rounded to 2 decimals, g to whole grams).
+- Comparators: "under/below/less than" -> ``<``; "no more than/at most/max/up to/tops/or less/
+  can't go above" -> ``<=``; "more than/over/above" -> ``>``; "at least/minimum/or more/+/and up"
+  -> ``>=``; "exactly" -> ``==``; "between A and B" / "A-B" / "A to B" -> ``>= A`` and ``<= B``;
+  "A or B" -> the looser end (``<= max`` for ceilings, ``>= min`` for floors).
+- With no comparator: price is a ceiling (``<=``); attributes where more is better (RAM, storage,
+  battery, camera) are floors (``>=``); weight is a ceiling; a screen size names a size class: a
+  whole number X means ``>= X`` and ``< X+1`` ("15-inch" = 15.0 to 15.9), a decimal means
+  ``== X``. "big ... 17" -> ``>= 17``; "small ... 13" -> ``< 14``.
+- "around/about/roughly/~ X" on a price -> ``price <= round(X * 1.1)`` (to the nearest 10 from
+  100 up, else to the nearest 1); on other attributes it reads like the bare number.
+
+Words
+- Brands, operating systems, colours and the other enum values come from the schema and the
+  lexicon. One value -> ``==``; a list ("Lenovo or HP") -> ``in``; a negated value ("not a
+  Dell", "anything but Windows", "nothing pink") -> ``!=``; a negated list -> ``not_in``. A phrase
+  allowing all values but one ("dedicated graphics") -> ``!= integrated``; its negation -> ``==``.
+- "at least an i5" / "i7 or better" on ordered enums (cpu_class, gpu) -> ``in`` the values from
+  that level up.
+- Indifference ("I don't need a touchscreen", "brand doesn't matter") yields nothing.
+- Vague words take documented defaults from the lexicon ("lightweight" laptop -> ``weight_kg <=
+  1.5``, "all-day battery" -> ``battery_hours >= 10``, phone "big battery" -> ``battery_mah >=
+  4500``, "cheap" laptop -> ``price <= 500``) unless the same text gives a number for that
+  attribute; such items carry ``vague=True``.
+
+Not criteria
+- What the shopper already owns ("my old laptop has 8GB", "I have an iPhone 12 right now"), a pick
+  among shown products ("I'll take the Anker ones"), differences and savings ("$200 more than I
+  wanted", "saves me 200 bucks"), and questions about products rather than wishes ("Does it have
+  5G?", "Is the OnePlus any good?", "the difference between on-ear and over-ear") yield nothing.
+  Other questions are kept with ``question=True`` ("Do you have anything under $500?").
+
+Strength
+- ``must`` from cues such as must, need, has to, only, can't, won't consider, non-negotiable,
+  dealbreaker; ``want`` from would be nice, prefer, ideally, bonus, if possible, I'd like; else
+  None. A cue reaches the criteria of its own clause; a cue written before its criterion ("I
+  need ...") and one written after ("... is a must") compete by distance, and a cue written after
+  reaches back over another criterion only through a list ("16GB and a touchscreen would be nice").
+"""
+
+from __future__ import annotations
+
+import bisect
+import dataclasses
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from salessim.nlu.lexicon import Lexicon, VocabEntry, lexicon
+from salessim.schema import Criterion
+
+Strength = Literal["must", "want"]
+
+# ---------------------------------------------------------------------------------------------
+# The result type
+
+
+@dataclass(frozen=True)
+class Extracted:
+    """One criterion read from text: ``attribute op value`` with the shopper's ``strength``.
+
+    ``strength`` is ``"must"``, ``"want"`` or None (no cue). ``span`` is the text it was read
+    from; ``start``/``end`` index that span in the original text. ``question`` is True when the
+    sentence ends with a question mark ("Does it have 5G?"): callers that only count statements
+    can drop those. ``vague`` is True when the number is the lexicon's default reading of a vague
+    word ("lightweight", "cheap") rather than a number the shopper said.
+    """
+
+    attribute: str
+    op: str
+    value: Any
+    strength: Strength | None = None
+    span: str = ""
+    start: int = -1
+    end: int = -1
+    question: bool = False
+    vague: bool = False
+
+    def to_criterion(self, kind: str | None = None, weight: float = 1.0) -> Criterion:
+        """This criterion as a schema :class:`~salessim.schema.Criterion`.
+
+        ``kind`` defaults to ``dealbreaker`` for a ``must`` and ``preference`` otherwise.
+        """
+        if kind is None:
+            kind = "dealbreaker" if self.strength == "must" else "preference"
+        value = list(self.value) if isinstance(self.value, (list, tuple)) else self.value
+        return Criterion(attribute=self.attribute, op=self.op, value=value, kind=kind, weight=weight,
+                         phrasings=[self.span] if self.span else [])
+
+    def describe(self) -> str:
+        """A short human-readable form, e.g. ``price <= 800 (must)``."""
+        v = ", ".join(self.value) if isinstance(self.value, (list, tuple)) else self.value
+        return f"{self.attribute} {self.op} {v}" + (f" ({self.strength})" if self.strength else "")
+
+
+# ---------------------------------------------------------------------------------------------
+# Text preparation and clauses
+
+_TRANS = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u2033": '"',
+                        "\u2013": "-", "\u2014": "-", "\u00a0": " ", "`": "'", "\u2032": "'"})
+
+_CLAUSE_RE = re.compile(
+    r"[.!?;\n]+(?=\s|$)"
+    r"|(?<!anything)(?<!everything)(?<!nothing)(?<!\ball)\s+but\s+"
+    r"|\s+(?:though|although|however|whereas|except that|otherwise)\s+"
+    r"|,\s*(?:but|though|although|so|because|since|while|whereas)\s+"
+    r"|\s+-\s+|[()]",
+    re.I,
+)
+
+
+def _clauses(text: str) -> list[int]:
+    """Start offsets of the clauses of ``text`` (always begins with 0)."""
+    starts = [0]
+    for m in _CLAUSE_RE.finditer(text):
+        starts.append(m.end())
+    return starts
+
+
+def _clause_bounds(starts: list[int], pos: int, length: int) -> tuple[int, int]:
+    i = bisect.bisect_right(starts, pos) - 1
+    return starts[i], (starts[i + 1] if i + 1 < len(starts) else length)
+
+
+# ---------------------------------------------------------------------------------------------
+# Strength cues
+
+_MUST_PRE = (
+    r"must(?: have| be| get)?|(?<!n't )(?<!not )(?<!no )(?<!don't )need(?:s|ed)?(?: to (?:have|be|get))?"
+    r"|has to|have to|had to|gotta|got to|(?<!not )require[sd]?|requiring|insist(?:s|ing)? on|absolutely"
+    r"|definitely|only|essential(?:ly)?|non[- ]?negotiable|can'?t|cannot|won'?t|will not"
+    r"|wouldn'?t(?! mind)|refuse to|no way|never|strictly|mandatory|at all costs"
+    r"|hard (?:limit|cap|requirement|rule|line|budget|floor|ceiling)|firm(?:ly)?|(?<!not a )deal[- ]?breaker|critical"
+    r"|crucial|set on|non[- ]?negotiable|make sure|as long as"
+)
+_MUST_POST = (
+    r"(?<!not )(?<!n't )(?:(?:is|are|'s) )?(?:a must(?:[- ]have)?|essential|required|mandatory"
+    r"|non[- ]?negotiable|a (?:hard )?requirement|a deal[- ]?breaker|critical|crucial|key)"
+    r"|or nothing|no exceptions|period|full stop|for sure|only|absolutely|non[- ]?negotiable|nothing else"
+    r"|(?:a |that'?s a )?hard (?:limit|cap|requirement|rule|line)|firm|set in stone|required"
+)
+_WANT_PRE = (
+    r"i'?d (?:really |much )?(?:like|love|prefer|rather|want)|i would (?:really )?(?:like|love|prefer|rather)"
+    r"|would (?:like|love|prefer)|prefer(?:ably|ed|s)?|ideally|ideal|hopefully|hoping(?: for)?|i hope"
+    r"|rather|if possible|bonus(?: points)?(?: for| if)?|a plus|nice to have|it'?d be (?:nice|great|good|cool)"
+    r"|would be (?:nice|great|good|cool)|happy (?:with|if)|wouldn'?t mind|leaning(?: towards?)?"
+    r"|lean towards|i like|i'?m partial to|partial to|keen on|fond of|maybe|perhaps|optionally"
+    r"|not essential|not a must|(?:doesn'?t|does not) have to|better if|extra points|love to|a nice extra"
+    r"|nice if|it would be nice|i'?m hoping"
+)
+_WANT_POST = (
+    r"would be (?:nice|great|good|ideal|lovely|a bonus|a plus|awesome|cool|helpful)"
+    r"|(?:is|are|'s) (?:a )?(?:bonus|plus|nice extra|nice to have|nice-to-have|preferred|optional|nice)"
+    r"|nice to have|nice-to-have|if possible|if you can|if you have (?:one|it|any|them)"
+    r"|if there is one|if there'?s one|ideally|preferably|preferred|would help"
+    r"|but (?:it'?s )?not (?:a must|essential|required|a dealbreaker)|not a (?:deal ?breaker|must)"
+    r"|bonus points|a bonus|a plus|if available|if it fits the budget|would be ideal|i guess"
+)
+
+
+def _cue_re(alts: str) -> re.Pattern:
+    return re.compile(rf"(?<![\w'])(?:{alts})(?![\w'])", re.I)
+
+
+_CUES = [(_cue_re(_MUST_PRE), "must", "pre"), (_cue_re(_MUST_POST), "must", "post"),
+         (_cue_re(_WANT_PRE), "want", "pre"), (_cue_re(_WANT_POST), "want", "post")]
+
+
+def _find_cues(text: str) -> list[tuple[int, int, str, str]]:
+    out = []
+    for rx, kind, direction in _CUES:
+        for m in rx.finditer(text):
+            out.append((m.start(), m.end(), kind, direction))
+    return out
+
+
+_SENTENCE_END_RE = re.compile(r"[.!?]+(?=\s|$)")
+_SENTENCE_START_RE = re.compile(r"(?:.*)[.!?]+\s+", re.S)
+_COMPARE_Q_RE = re.compile(r"(?<![\w'])(?:difference between|compare|comparing|versus|vs\.?|better than|or the)(?![\w'])", re.I)
+_FEATURE_Q_RE = re.compile(r"\s*(?:so\s+|and\s+|but\s+)?(?:does|do|did|is|are|has|have|can|will)\s+(?:it|they|this|that|these|those|the|either|any|one|this one|that one)\b", re.I)
+_THE_BEFORE_RE = re.compile(r"(?<![\w'])(?:the|that|this|those|these)\s+$", re.I)
+_LIST_GAP_RE = re.compile(r"^[\s,]*(?:and|or|&|plus|as well as|with|and also)?\s+(?:(?:a|an|the|some)\s+)?$", re.I)
+
+
+def _strength(cues, s: int, e: int, cs: int, ce: int, text: str = "", spans=()) -> Strength | None:
+    """The cue nearest to the span [s, e) in its clause.
+
+    A cue written before ("I need ...") reaches every criterion after it in the clause; a cue
+    written after ("... would be nice") reaches back over another criterion only through a list
+    ("16GB and a touchscreen would be nice"), not over a separate phrase ("under $900, in black if
+    possible" leaves the price without a cue).
+    """
+    best, best_d = None, None
+    for cstart, cend, kind, direction in cues:
+        if cstart < cs or cend > ce:
+            continue
+        if direction == "pre" and cend <= e:
+            d = max(0, s - cend)  # a cue inside the span ("can't spend more than $800") counts
+        elif direction == "post" and cstart >= s:
+            d = max(0, cstart - e)
+            blocked = False
+            prev_end = e
+            for os_, oe in spans:
+                if os_ >= e and oe <= cstart and (os_, oe) != (s, e):
+                    if not _LIST_GAP_RE.match(text[prev_end:os_]):
+                        blocked = True
+                        break
+                    prev_end = max(prev_end, oe)
+            if blocked:
+                continue
+        else:
+            continue
+        if best_d is None or d < best_d or (d == best_d and kind == "must"):
+            best, best_d = kind, d
+    return best  # type: ignore[return-value]
+
+
+# ---------------------------------------------------------------------------------------------
+# Negation, indifference, list connectors
+
+_NEG_RE = re.compile(
+    r"(?<![\w'])(?:not(?! sure| certain| only| just| that| too)|no(?! more than| less than)|never|none|without|except|avoid(?:ing)?"
+    r"|hate[sd]?|dislike|don'?t (?:want|like|love|trust)|do not (?:want|like)|doesn'?t|does not"
+    r"|won'?t|will not|wouldn'?t(?! mind)|anything but|everything but|anything except|anything other than"
+    r"|other than|rather not|stay away from|steer clear of|no more|not a fan of|can'?t stand"
+    r"|sick of|tired of|done with|not into|isn'?t|aren'?t|wasn'?t|weren'?t|shouldn'?t|non|refuse|allergic to|exclude|excluding"
+    r"|rule out|instead of|nothing(?! but))(?![\w'])",
+    re.I,
+)
+_NEG_RESET_RE = re.compile(r"(?<![\w'])(?:but|prefer|want|like|love|need|looking|rather have|and|yes|only|just|so|maybe|instead)(?![\w'])", re.I)
+_POST_NEG_RE = re.compile(
+    r"\W*(?:(?:is|are|'s|'re) (?:out|a no[- ]?go|off the table|out of the question|not an option|not for me|banned|excluded)"
+    r"|need not apply|no thanks|please no|not please)(?![\w])",
+    re.I,
+)
+_WORD_RE = re.compile(r"[\w'$]+")
+
+
+def _negated(text: str, start: int, lo: int, end: int) -> bool:
+    """True when a negation cue governs the mention at ``start`` (searching back to ``lo``)."""
+    window = text[lo:start]
+    last = None
+    for m in _NEG_RE.finditer(window):
+        last = m
+    if last is not None:
+        between = window[last.end():]
+        if len(_WORD_RE.findall(between)) <= 5 and not _NEG_RESET_RE.search(between):
+            return True
+    return bool(_POST_NEG_RE.match(text, end, min(len(text), end + 40)))
+
+
+_OWNED_RE = re.compile(
+    r"(?<![\w'])(?:i (?:currently |already |still )?(?:have|own|use|got|had)|i'?ve (?:got|had|been using)"
+    r"|my (?:current|old|last|previous|existing)|i'?m (?:currently |still )?(?:using|on)|coming from|switching from"
+    r"|switch(?:ing)? away from|used to have|came from|upgrading from|replac(?:e|ing) my|(?:currently|right now) (?:have|use|using))"
+    r"\s+(?:(?:an?|my|the|this|old|current|an old)\s+){0,2}$"
+    r"|(?<![\w'])my (?:current|old|last|previous|existing|present)\s+(?:[\w']+\s+){0,4}$",
+    re.I,
+)
+_OWNED_NUM_RE = re.compile(
+    r"(?<![\w'])(?:my (?:current |old |last |previous |existing |work |school )?(?:laptop|computer|notebook|macbook|phone|iphone"
+    r"|headphones|earbuds|buds|headset|one|machine|device|pair|pc|chromebook|tablet|cans|set)s? (?:has|had|is|was|only has"
+    r"|came with|weighs|weighed|lasts|lasted|cost)"
+    r"|my (?:current|old|last|previous|existing) (?:laptop|computer|notebook|macbook|phone|iphone|headphones|earbuds|buds"
+    r"|headset|one|machine|device|pair|pc|chromebook|tablet|cans|set)s?"
+    r"|i (?:currently )?(?:have|had) (?:an?|my)? ?\w+ (?:with|that has))\b"
+    r"(?:(?!\b(?:so|and|but|because|now|then|therefore)\b)[^.!?;,])*$",
+    re.I,
+)
+# a difference or a saving, not a bound: "$200 more than I wanted", "saves me 200 bucks"
+_DELTA_AFTER_RE = re.compile(r"\s*(?:more|less|cheaper|pricier|extra|too much|off|difference|savings?)(?![\w])", re.I)
+_DELTA_BEFORE_RE = re.compile(
+    r"(?<![\w'])(?:save|saves|saved|saving|savings of|discount of|knock(?:s|ed)? off|cheaper by|difference of|extra|another"
+    r"|additional|spend an extra|pay an extra)\s+(?:me\s+|you\s+|us\s+|about\s+|like\s+|around\s+|an?\s+)?[$~]?\s*$",
+    re.I,
+)
+
+
+_DECISION_RE = re.compile(
+    r"(?<![\w'])(?:i'?ll|i will|i'?m going to|let'?s|i'?d like to)\s+(?:take|get|buy|go with|grab|order|pick)\s+(?:the|that|this|those|these)\s+$",
+    re.I,
+)
+
+
+_FACT_FILL = r"(?:(?:only|just|about|around|roughly|a|an|the|over|under|nearly|almost|like|also|still|a whopping)\s+)*\$?\s*"
+_FACT_RE = re.compile(
+    r"(?:(?<![\w'])(?P<pron>it|they|this|these|those|which|that one|this one)(?:'s|'re|\s+is|\s+are)"
+    r"|(?<![\w'])(?:costs?|is priced at|priced at|comes? in at|sells? for|retails? for|goes for|is listed at|weighs"
+    r"|has|holds|ships with|comes? with|is rated for|gets|lasts|runs|uses|is made by|is from|is on|is|are"
+    r"|has no|doesn'?t have|does not have|isn'?t|aren'?t|is not|only has|has only|only holds))\s+" + _FACT_FILL + "$",
+    re.I,
+)
+_FACT_SUBJ_RE = re.compile(
+    r"(?:^|[\s,])(?:it|they|this|these|those|which|that one|this one|the\s+(?!budget|limit|max|maximum|price|screen"
+    r"|display|battery|storage|ram|memory|weight|camera|size|ssd|most|only|one i|thing)[\w\-]+(?:\s+[\w\-.]+){0,3})\s*$",
+    re.I,
+)
+_FIRST_PERSON_RE = re.compile(r"(?<![\w'])(?:i|i'm|i'd|i'll|i've|my|me|we|our|us|you|your|budget|spend)(?![\w'])", re.I)
+
+
+_FACT_AFTER_RE = re.compile(
+    r"(?:[\s-]+[\w.+-]+){0,4}?\s+(?:costs?|is priced at|comes? in at|sells? for|weighs|has|holds|ships with|comes? with"
+    r"|is rated for|gets|lasts|runs|uses|is|'s|are|doesn'?t|does not|isn'?t|only has|won'?t)(?![\w'])",
+    re.I,
+)
+
+
+_SERIES_AFTER_RE = re.compile(r"\s+(?:lines?|series|range|lineups?|family|models)(?![\w])", re.I)
+_CONDITION_RE = re.compile(
+    r"(?<![\w'])(?:if|as long as|provided(?: that)?|so that|so|make sure|ensure|hopefully|hoping|that|when|unless|whether"
+    r"|as|ideally|preferably|need|want|hope)\s+(?:[\w'-]+\s+){0,3}$|(?:if|as long as|so|that|unless|whether)\s*$",
+    re.I,
+)
+
+
+def _product_fact(text: str, start: int, lo: int, brand_spans=()) -> bool:
+    """True when the words before ``start`` describe a shown product ("the XPS costs $1,299",
+    "it runs Windows", "Not the Dell, it has no touchscreen") rather than a wish ("bonus if it has
+    a touchscreen")."""
+    m = _FACT_RE.search(text, max(lo, start - 60), start)
+    if not m:
+        return False
+    if _CONDITION_RE.search(text, max(lo, m.start() - 40), m.start()):
+        return False
+    if m.group("pron"):
+        head = text[max(lo, m.start() - 30):m.start()]
+        return not _FIRST_PERSON_RE.search(head.split(",")[-1].split(":")[-1])
+    sep = max(text.rfind(ch, lo, m.start()) for ch in ",:;")
+    subj = text[max(lo, sep + 1):m.start()]
+    if not subj.strip() or _FIRST_PERSON_RE.search(subj):
+        return False
+    if _FACT_SUBJ_RE.search(subj):
+        return True
+    s0 = max(lo, sep + 1)
+    return any(s0 <= bs and be <= m.start() for bs, be in brand_spans)
+
+
+def _owned(text: str, start: int, lo: int) -> bool:
+    """True when the words before ``start`` speak about what the shopper already has, or pick a
+    product shown to them ("I'll take the Anker ones") rather than state a wish."""
+    lo = max(lo, start - 45)
+    return bool(_OWNED_RE.search(text, lo, start) or _DECISION_RE.search(text, lo, start))
+
+
+def _indifferent(lex: Lexicon, text: str, start: int, lo: int, end: int, hi: int) -> bool:
+    if lex.indifference_before_re.search(text, max(lo, start - 60), start):
+        return True
+    return bool(lex.indifference_after_re.match(text, end, min(hi, end + 50)))
+
+
+_LIST_CONNECT_RE = re.compile(
+    r"^\s*(?P<sep>,\s*(?:(?:or|and|nor|and/or)\s+)?|(?:or|and|nor|and/or|/|&)\s*|\s)\s*"
+    r"(?:(?:maybe|perhaps|possibly|even|either|also)\s+)?(?:(?:a|an|the|some)\s+)?$",
+    re.I,
+)
+
+
+# ---------------------------------------------------------------------------------------------
+# Numbers
+
+_WORDNUMS = {
+    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
+    "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30,
+    "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90,
+}
+_WORDNUM_ALT = "|".join(sorted(_WORDNUMS, key=len, reverse=True))
+_UNIT_ALT = (
+    r"dollars?|bucks?|usd|quid|euros?|pounds?|lbs?|gigabytes?|gigs?|gbs?|terabytes?|teras?|tbs?"
+    r"|inch(?:es)?|in\.?(?=\s+(?:screen|display|laptop|monitor|phone|notebook))|\"|''|kilograms?|kilos?|kgs?"
+    r"|grams?|gr?|ounces?|oz|hours?|hrs?|h|mah|megapixels?|mpx|mp"
+)
+_QTY_RE = re.compile(
+    rf"""(?<![\w.,$#/])
+    (?P<cur>\$\s?)?
+    (?P<num>(?:\d{{1,3}}(?:,\d{{3}})+|\d+)(?:\.\d+)?|\.\d+
+       |(?:half\s+an?|an?|(?:{_WORDNUM_ALT})(?:[\s-](?:one|two|three|four|five|six|seven|eight|nine))?)
+        (?=[\s-]*(?:k\b|grand|thousand|hundred|terabytes?|tb|gigs?|gb|kilos?|kg|pounds?|lbs?|hours?|inch(?:es)?|dollars?|bucks|megapixels?|grams?|ounces?)))
+    (?P<mult>\s?k(?![\w])|\s(?:grand|thousand|hundred)(?![\w]))?
+    (?P<plus1>\+)?
+    (?P<unit>\s?-?\s?(?:{_UNIT_ALT}))?
+    (?P<plus>\s?\+)?
+    (?![\w])""",
+    re.I | re.X,
+)
+_MASK_RE = re.compile(
+    r"(?<![\w])(?:windows|win|ios|android|iphone|pixel|galaxy(?: [sazm])?|note|ryzen(?: [3579])?|rtx|gtx|rx|mx"
+    r"|series|gen|generation|version|model|wi-?fi|bluetooth|usb|thunderbolt|hdmi|ipx?|snapdragon|dimensity"
+    r"|helio|core ultra|core|xm|qc|tier|level|number|no\.|#|m)\s?-?\s?\d+(?:\.\d+)?[a-z]*"
+    r"|\d+(?:st|nd|rd|th)(?![\w])|\d+\s?(?:%|percent)|\d+\s?(?:x|by)\s?\d+"
+    r"|\d+(?:\.\d+)?\s?(?:hz|p|fps|w|watts?|mm|nits|cores?|threads?|ghz|mhz|years?|yrs?|months?|days?|weeks?|minutes?|mins?|kids?|people)(?![\w])"
+    r"|\d+k\s+(?:screen|display|video|monitor|resolution|editing|oled|tv|footage|content|streaming|gaming|60|120)"
+    r"|(?<![\w$])(?:in|since|year|back in)\s+(?:199\d|20[0-3]\d)(?![\w]|\s*(?:-|to|dollars|bucks|usd|range|budget))|\d{1,2}:\d{2}",
+    re.I,
+)
+_UNIT_KIND = [
+    (re.compile(r"^(?:dollars?|bucks?|usd|quid|euros?)$"), "money"),
+    (re.compile(r"^(?:pounds?)$"), "pounds"),
+    (re.compile(r"^(?:lbs?)$"), "lb"),
+    (re.compile(r"^(?:gigabytes?|gigs?|gbs?)$"), "gb"),
+    (re.compile(r"^(?:terabytes?|teras?|tbs?)$"), "tb"),
+    (re.compile(r"^(?:inch(?:es)?|in\.?|\"|'')$"), "inch"),
+    (re.compile(r"^(?:kilograms?|kilos?|kgs?)$"), "kg"),
+    (re.compile(r"^(?:grams?|gr?)$"), "g"),
+    (re.compile(r"^(?:ounces?|oz)$"), "oz"),
+    (re.compile(r"^(?:hours?|hrs?|h)$"), "hours"),
+    (re.compile(r"^mah$"), "mah"),
+    (re.compile(r"^(?:megapixels?|mpx|mp)$"), "mp"),
+]
+_UNIT_ATTRS = {
+    "money": {"price"}, "pounds": {"price", "weight_kg", "weight_g"}, "lb": {"weight_kg", "weight_g"},
+    "gb": {"ram_gb", "storage_gb"}, "tb": {"storage_gb"}, "inch": {"screen_in"},
+    "kg": {"weight_kg", "weight_g"}, "g": {"weight_kg", "weight_g"}, "oz": {"weight_kg", "weight_g"},
+    "hours": {"battery_hours"}, "mah": {"battery_mah"}, "mp": {"camera_mp"},
+}
+_BARE_OK = frozenset(
+    "max maximum tops top or and is at for to but with total range ish including all in on if so though "
+    "because as would will should could can i it that which please limit cap mark area region ballpark give "
+    "more less plus minimum min of then hopefully ideally preferably period no not roughly thanks thank the a "
+    "an tax shipping before after out flat upfront dollars bucks my is it's its i'm i'd i'll or-so even "
+    "range-ish absolute hard firm budget".split()
+)
+
+_FILL = (r"about|around|roughly|like|say|maybe|just|only|a|an|the|spend|spending|pay|paying|of|approximately"
+         r"|approx|something|really|absolutely|somewhere|to|be|it|spend|go|pay|is|at|my|budget")
+_CMP_ALTS = (
+    r"(?P<ge>no less than|not less than|nothing (?:under|below|less than|smaller than)|not (?:under|below)"
+    r"|no (?:smaller|lower|less|fewer|shorter) than|at least|at minimum|at a minimum|a minimum of|minimum(?: of)?"
+    r"|min\.?(?: of)?|starting (?:at|from)|upwards of|anything (?:from|above|over)|from)"
+    r"|(?P<le>no more than|not more than|nothing (?:over|above|more than|bigger than|larger than|heavier than|pricier than)"
+    r"|not (?:over|above)|no (?:higher|bigger|larger|heavier|pricier|greater|more expensive) than"
+    r"|(?:can'?t|cannot|won'?t|will not|wouldn'?t|don'?t want to|do not want to|not willing to|unwilling to|not going to"
+    r"|rather not|refuse to|don'?t|do not|doesn'?t|does not|shouldn'?t|should not|mustn'?t|must not|not|no need to)"
+    r"(?: want to| need to| plan to| be able to| really)? ?(?:go|spend|pay|be|going|cost|weigh|need|want|exceed|see)?"
+    r"\s*(?:anything |much |any |a penny |a cent |a dollar )?(?:more than|over|above|past|beyond|higher than|bigger than|heavier than|exceed(?:ing)?)"
+    r"|at most|at the most|max(?:imum)?(?: of)?|up to|upto|within|cap(?:ped)?(?: at| of| it at)?"
+    r"|(?:could|can|might|may|would|will|i'?d|i'?ll) (?:maybe |possibly |probably )?(?:stretch|go|do|spend|pay)(?: up)? (?:to|as high as|as much as)"
+    r"|(?:stretch|push|go|take) (?:it )?(?:up )?to|go as high as"
+    r"|limit(?:ed)?(?: of| to| is| at)?|ceiling(?: of| is| at)?|not exceed(?:ing)?|at or (?:under|below)|tops)"
+    r"|(?P<lt>under|below|beneath|less than|lower than|cheaper than|lighter than|smaller than|shorter than|fewer than"
+    r"|anything (?:under|below|less than)|keep it (?:under|below)|stay (?:under|below))"
+    r"|(?P<gt>more than|over|above|greater than|bigger than|larger than|longer than|higher than|heavier than"
+    r"|better than|north of|in excess of)"
+    r"|(?P<eq>exactly|precisely)"
+    r"|(?P<approx>around|about|roughly|approximately|approx\.?|~|somewhere (?:around|near|about)"
+    r"|in the (?:ballpark|range|neighbou?rhood|region|area) of|ballpark(?: of)?|close to|near|something like)"
+)
+_PRE_CMP_RE = re.compile(
+    rf"(?<![\w'])(?:{_CMP_ALTS})(?:[\s$~]*(?:{_FILL})(?![\w']))*[\s$~]*$", re.I
+)
+_POST_CMP_RE = re.compile(
+    r"[\s,]*(?:(?P<ge>\+|or (?:more|higher|above|bigger|larger|better|greater|longer|up|over|newer)"
+    r"|and (?:up|above|higher|over|beyond)|minimum|min|at (?:the )?(?:very )?least|at minimum|at a minimum"
+    r"|plus(?!\s+(?:a|an|the|some|i|it|tax|shipping)\b)|is the (?:minimum|least)|as a minimum|bare minimum|or so and up)"
+    r"|(?P<le>max(?:imum)?|tops|top|at (?:the )?most|or (?:less|under|below|lower|cheaper|smaller|lighter|fewer|shorter)"
+    r"|and (?:under|below|less|lower)|is (?:my|the|our) (?:absolute )?(?:max|maximum|limit|ceiling|cap|top|upper limit|budget|hard limit)"
+    r"|is as (?:high|much|far) as i (?:can|will|'?ll) go|is the most i|would be my (?:max|limit))"
+    r"|(?P<lt>(?:is|'s|are|seems?|feels?) (?:way |a bit |a little |slightly |too |much |far |just |definitely )?"
+    r"(?:over|above|more than|out of|beyond|past|outside) (?:my|our|the|what i))"
+    r"|(?P<approx>or so|ish|-ish|or thereabouts|give or take|range|area|ballpark)"
+    r"|(?P<eq>exactly|on the dot|flat))(?![\w])",
+    re.I,
+)
+_AFTER_KW_FILL_RE = re.compile(
+    r"^[\s,+\-]*(?:(?:of|for|in|worth of|on|the|a|my|total|or more|or less|at least|at most|at minimum|minimum"
+    r"|min|max|maximum|tops|and up|and above|or bigger|or larger|or higher|or better|or longer|or above|or so"
+    r"|ish|plus|-?sized?|big|wide|large)(?![\w'])[\s,+\-]*){0,4}$",
+    re.I,
+)
+_BEFORE_KW_FILL_RE = re.compile(
+    r"^[\s,:\-]*(?:(?:of|is|at|around|about|roughly|approximately|approx|like|say|maybe|be|to|should|would|must"
+    r"|needs?|has|have|with|a|an|the|my|our|under|below|over|above|least|most|no|not|more|less|than|up|max"
+    r"|maximum|minimum|min|somewhere|between|from|exactly|only|just|that|lasts?|can'?t|cannot|go|spend|pay"
+    r"|i|i'm|i've|i'd|got|was|do|want|ideally|preferably|something|anything|nothing|in|range|limit|cap|ceiling"
+    r"|capped|set|sits|stay|stays|keep|it|willing|able|looking|for|\$|~|ok|okay|fine|good|great|decent|long|big|or"
+    r"|large|size|life|capacity|time|total|overall|hours|ideally|needs|goes|close|within|is|are|sized|screen)"
+    r"(?![\w'])[\s,:\-]*){0,7}$",
+    re.I,
+)
+_ADJ_TAIL = r"\W*(?:(?:screen|display|monitor|one|like|say|maybe|around|about|roughly|something|at|least|most|of|with|a|an|the|size|~)\W*){0,4}$"
+_ADJ_BIG_RE = re.compile(rf"(?<![\w])(?:big|large|huge|bigger|larger|giant|roomy){_ADJ_TAIL}", re.I)
+_ADJ_SMALL_RE = re.compile(rf"(?<![\w])(?:small|compact|smaller|little|tiny|petite){_ADJ_TAIL}", re.I)
+_PRICE_CTX_RE = re.compile(r"(?<![\w])(?:spend|spending|pay|paying|afford|cost|costs|budget|price|priced|dollars|bucks|cash|money)(?![\w])", re.I)
+_RANGE_CONNECT_RE = re.compile(r"^\s*(?P<c>-|to|and|or|/)\s*(?:\$\s?)?$", re.I)
+_BETWEEN_RE = re.compile(r"(?<![\w])(?:between|from)[\s$]*$", re.I)
+_NEXT_WORD_RE = re.compile(r"\s*([a-z][\w'-]*)", re.I)
+
+
+@dataclass
+class _Qty:
+    start: int
+    end: int  # end of number+unit
+    value: float
+    unit: str | None
+    plus: bool = False
+
+
+def _parse_num(raw: str) -> float:
+    s = raw.strip().lower().replace(",", "")
+    if s.startswith("half"):
+        return 0.5
+    if s in ("a", "an"):
+        return 1.0
+    try:
+        return float(s)
+    except ValueError:
+        total = 0
+        for part in re.split(r"[\s-]+", s):
+            total += _WORDNUMS.get(part, 0)
+        return float(total)
+
+
+def _unit_kind(unit: str | None) -> str | None:
+    if not unit:
+        return None
+    u = unit.strip().lstrip("-").strip().lower()
+    for rx, kind in _UNIT_KIND:
+        if rx.match(u):
+            return kind
+    return None
+
+
+def _scan_quantities(masked: str, lex: Lexicon, kw_spans) -> list[_Qty]:
+    out = []
+    for m in _QTY_RE.finditer(masked):
+        value = _parse_num(m.group("num"))
+        mult = (m.group("mult") or "").strip().lower()
+        if mult in ("k", "grand", "thousand"):
+            value *= 1000
+        elif mult == "hundred":
+            value *= 100
+        unit = _unit_kind(m.group("unit"))
+        if m.group("cur") or mult == "grand" or (mult in ("k", "thousand", "hundred") and unit is None):
+            unit = "money"
+        if unit is None and not mult:
+            # a bare number: reject "3 kids", "2 years"; keep "700 max", "16 of ram"
+            nw = _NEXT_WORD_RE.match(masked, m.end())
+            if nw and nw.start(1) - m.end() <= 2:
+                word = nw.group(1).lower()
+                if word not in _BARE_OK and not any(s == nw.start(1) for s, _, _ in kw_spans) \
+                        and not lex.nouns_re.match(masked, nw.start(1)):
+                    continue
+        out.append(_Qty(m.start(), m.end() - (len(m.group("plus")) if m.group("plus") else 0), value, unit,
+                        bool(m.group("plus") or m.group("plus1"))))
+    return out
+
+
+def _round_value(attr: str, v: float) -> float | int:
+    if attr in ("weight_kg",):
+        v = round(v, 2)
+    elif attr in ("screen_in", "battery_hours"):
+        v = round(v, 1)
+    elif attr == "price":
+        v = round(v, 2)
+    else:
+        v = round(v)
+    return int(v) if float(v).is_integer() else v
+
+
+def _convert(value: float, unit: str | None, attr: str) -> float:
+    if unit == "tb":
+        return value * 1024
+    if attr == "weight_kg":
+        return {"g": value / 1000, "oz": value * 0.0283495, "lb": value * 0.45359237,
+                "pounds": value * 0.45359237}.get(unit or "", value)
+    if attr == "weight_g":
+        return {"kg": value * 1000, "oz": value * 28.3495, "lb": value * 453.59237,
+                "pounds": value * 453.59237}.get(unit or "", value)
+    return value
+
+
+def _plausible(lex: Lexicon, attr: str, value: float) -> bool:
+    spec = lex.spec(attr)
+    if spec is None or value <= 0:
+        return False
+    if spec.min is not None and value < spec.min * 0.25:
+        return False
+    if spec.max is not None and value > spec.max * 2:
+        return False
+    return True
+
+
+def _price_around(x: float) -> float:
+    v = x * 1.1
+    return math.floor(v / 10 + 0.5) * 10 if x >= 100 else math.floor(v + 0.5)
+
+
+# ---------------------------------------------------------------------------------------------
+# The extractor
+
+
+@dataclass
+class _Ctx:
+    text: str
+    masked: str
+    lex: Lexicon
+    starts: list[int]
+    cues: list
+    kw_spans: list
+    out: list = field(default_factory=list)
+    brand_spans: list = field(default_factory=list)
+
+    def clause(self, pos: int) -> tuple[int, int]:
+        """(start, end) of the clause holding ``pos``."""
+        return _clause_bounds(self.starts, pos, len(self.text))
+
+    def add(self, attr, op, value, s, e, vague=False):
+        """Record one reading of ``text[s:e]`` (its strength is read once all spans are known)."""
+        self.out.append((Extracted(attr, op, value, None, self.text[s:e], s, e), vague))
+
+    def with_strengths(self) -> list[tuple[Extracted, bool]]:
+        """The extracted items with their strength cue read (needs every span known)."""
+        spans = sorted({(x.start, x.end) for x, _ in self.out})
+        done = []
+        for x, vague in self.out:
+            cs, ce = self.clause(x.start)
+            strength = _strength(self.cues, x.start, x.end, cs, ce, self.text, spans)
+            stop = _SENTENCE_END_RE.search(self.text, x.end)
+            question = bool(stop and stop.group(0).startswith("?"))
+            if question and self._information_question(x):
+                continue
+            done.append((Extracted(x.attribute, x.op, x.value, strength, x.span, x.start, x.end, question, vague),
+                         vague))
+        return done
+
+    def _information_question(self, x: Extracted) -> bool:
+        """A question about products rather than a wish: "Does it have 5G?", "Is the OnePlus any
+        good?", "What's the difference between on-ear and over-ear?"."""
+        start = _SENTENCE_START_RE.search(self.text, 0, x.start)
+        s0 = start.end() if start else 0
+        head = self.text[s0:x.start]
+        if _COMPARE_Q_RE.search(head) or _COMPARE_Q_RE.match(self.text, x.end):
+            return not isinstance(x.value, (int, float)) or isinstance(x.value, bool)
+        if isinstance(x.value, bool) and _FEATURE_Q_RE.match(head):
+            return True
+        if x.attribute in ("brand", "line") and _THE_BEFORE_RE.search(head):
+            return True
+        return False
+
+
+def _vocab_mentions(ctx: _Ctx):
+    lex = ctx.lex
+    found = []
+    for rx in (lex.vocab_re, lex.vocab_cs_re):
+        if rx is None:
+            continue
+        for m in rx.finditer(ctx.text):
+            entry = lex.vocab_entries[m.lastgroup]
+            found.append((m.start(), m.end(), entry))
+    found.sort(key=lambda t: (t[0], -t[1]))
+    kept, last_end = [], -1
+    for s, e, entry in found:  # the case-sensitive pass may overlap the other one
+        if s >= last_end:
+            kept.append((s, e, entry))
+            last_end = e
+    return kept
+
+
+def _ordered_expand(lex: Lexicon, attr: str, values: set[str], text: str, s: int, e: int, cs: int, ce: int) -> set[str]:
+    order = lex.enum_values.get(attr, [])
+    if attr not in lex.ordered or not order or len(values) != 1:
+        return values
+    direction = None
+    pre = _PRE_CMP_RE.search(text, max(cs, s - 30), s)
+    if pre and (pre.group("ge") or pre.group("gt")):
+        direction = "up"
+    elif pre and (pre.group("le") or pre.group("lt")):
+        direction = "down"
+    post = _POST_CMP_RE.match(text, e, ce)
+    if post and post.group("ge"):
+        direction = "up"
+    elif post and post.group("le"):
+        direction = "down"
+    if direction is None:
+        return values
+    i = order.index(next(iter(values)))
+    return set(order[i:]) if direction == "up" else set(order[: i + 1])
+
+
+def _emit_enum(ctx: _Ctx, attr: str, values: set, negated: bool, single_entry_multi: bool, s: int, e: int):
+    order = ctx.lex.enum_values.get(attr)
+    if order:
+        values_sorted = [v for v in order if v in values]
+        complement = [v for v in order if v not in values]
+    else:
+        values_sorted, complement = sorted(values), None
+    if not negated:
+        if len(values_sorted) == 1:
+            ctx.add(attr, "==", values_sorted[0], s, e)
+        elif single_entry_multi and complement is not None and len(complement) == 1:
+            ctx.add(attr, "!=", complement[0], s, e)
+        else:
+            ctx.add(attr, "in", values_sorted, s, e)
+    else:
+        if single_entry_multi and complement is not None and len(complement) == 1:
+            ctx.add(attr, "==", complement[0], s, e)
+        elif len(values_sorted) == 1:
+            ctx.add(attr, "!=", values_sorted[0], s, e)
+        else:
+            ctx.add(attr, "not_in", values_sorted, s, e)
+
+
+def _merge_adjacent(text: str, mentions):
+    """Join mentions of one attribute written side by side ("in-ear earbuds", "Apple MacBook")."""
+    out = []
+    for s, e, entry in mentions:
+        if out:
+            ps, pe, pentry = out[-1]
+            if (pentry.attr == entry.attr and pentry.kind == entry.kind and entry.kind in ("enum", "bool")
+                    and not text[pe:s].strip(" -") and (entry.kind == "enum" or pentry.value == entry.value)):
+                merged = VocabEntry(pentry.attr, pentry.kind, values=tuple(dict.fromkeys(pentry.values + entry.values)),
+                                    value=pentry.value, implies=pentry.implies or entry.implies)
+                out[-1] = (ps, e, merged)
+                continue
+        out.append((s, e, entry))
+    return out
+
+
+def _extract_words(ctx: _Ctx, mentions):
+    text, lex = ctx.text, ctx.lex
+    mentions = _merge_adjacent(text, mentions)
+    # decide polarity / indifference per mention, then chain same-attribute mentions into lists
+    items = []  # (s, e, entry, negated, cs, ce)
+    prev_end = 0
+    for s, e, entry in mentions:
+        cs, ce = ctx.clause(s)
+        lo = max(cs, prev_end)
+        prev_end = e
+        if _indifferent(lex, text, s, cs, e, ce) or _owned(text, s, cs) or _product_fact(text, s, cs, ctx.brand_spans):
+            continue
+        neg = _negated(text, s, lo, e)
+        if entry.attr in ("brand", "line") and _THE_BEFORE_RE.search(text, max(cs, s - 12), s) and (
+                neg or _FACT_AFTER_RE.match(text, e, ce)) and not _SERIES_AFTER_RE.match(text, e, ce):
+            continue  # "not the XPS", "the ThinkPad has no touchscreen": a shown product, not a brand wish
+        items.append((s, e, entry, neg, cs, ce))
+
+    used = [False] * len(items)
+    for i, (s, e, entry, neg, cs, ce) in enumerate(items):
+        if used[i]:
+            continue
+        used[i] = True
+        if entry.kind == "default":
+            if not neg:
+                ctx.add(entry.attr, entry.op, entry.value, s, e, vague=True)
+            continue
+        if entry.kind == "bool":
+            ctx.add(entry.attr, "==", (not entry.value) if neg else entry.value, s, e)
+            for k, v in entry.implies:
+                _emit_implied(ctx, k, v, neg, s, e)
+            continue
+        # enum: gather a list "A, B or C" of the same attribute
+        group = [(s, e, entry)]
+        seps = []
+        j, last_e = i + 1, e
+        while j < len(items):
+            s2, e2, entry2, _, _, _ = items[j]
+            if entry2.kind != "enum" or entry2.attr != entry.attr or s2 >= ce:
+                break
+            m = _LIST_CONNECT_RE.match(text[last_e:s2])
+            if not m:
+                break
+            group.append((s2, e2, entry2))
+            seps.append("comma" if m.group("sep").strip() == "," else ("space" if not m.group("sep").strip() else "word"))
+            used[j] = True
+            last_e = e2
+            j += 1
+        # a bare comma only continues a list that ends with "or"/"and" ("A, B or C")
+        if "comma" in seps or "space" in seps:
+            cut = len(group)
+            for k, sep in enumerate(seps):
+                if sep == "space" or (sep == "comma" and "word" not in seps[k + 1:]):
+                    cut = k + 1
+                    break
+            for k in range(cut, len(group)):
+                # release the rest for their own reading
+                idx = items.index(next(it for it in items if it[0] == group[k][0]))
+                used[idx] = False
+            group = group[:cut]
+        values: set = set()
+        for _, _, en in group:
+            values |= set(en.values)
+        gs, ge = group[0][0], group[-1][1]
+        values = _ordered_expand(lex, entry.attr, values, text, gs, ge, cs, ce)
+        single_multi = len(group) == 1 and len(entry.values) > 1
+        _emit_enum(ctx, entry.attr, values, neg, single_multi, gs, ge)
+        if len(group) == 1:
+            for k, v in entry.implies:
+                _emit_implied(ctx, k, v, neg, s, e)
+
+
+def _emit_implied(ctx: _Ctx, attr: str, value, neg: bool, s: int, e: int):
+    if isinstance(value, bool):
+        ctx.add(attr, "==", (not value) if neg else value, s, e)
+    else:
+        _emit_enum(ctx, attr, set(value), neg, False, s, e)
+
+
+_LINE_NAME = r"[A-Z][\w+\-]*(?:\s+[A-Z0-9][\w+\-]*){0,2}"
+_LINE_RE = re.compile(
+    rf"(?i:(?<![\w])(?:the|from|a|an|in|of)\s+)(?P<names>{_LINE_NAME}(?:(?i:\s*,\s*or\s+|\s*,\s*|\s+or\s+|\s+and\s+)"
+    rf"(?i:the\s+)?{_LINE_NAME})*)\s+(?i:lines?|series|lineups?|family|range)(?![\w])"
+)
+_LINE_SPLIT_RE = re.compile(r"\s*,\s*or\s+|\s*,\s*|\s+or\s+|\s+and\s+", re.I)
+_LINE_STOP = frozenset({"price", "same", "whole", "entire", "product", "budget", "mid", "top", "new", "latest", "this",
+                        "that", "pro", "high", "low", "upper", "lower", "the", "i", "my"})
+
+
+def _extract_lines(ctx: _Ctx):
+    if ctx.lex.spec("line") is None:
+        return
+    for m in _LINE_RE.finditer(ctx.text):
+        names = [re.sub(r"^(?i:the)\s+", "", n).strip() for n in _LINE_SPLIT_RE.split(m.group("names"))]
+        names = [n for n in names if n and n.lower() not in _LINE_STOP]
+        if not names:
+            continue
+        s, e = m.start("names"), m.end()
+        cs, ce = ctx.clause(s)
+        if _indifferent(ctx.lex, ctx.text, s, cs, e, ce):
+            continue
+        neg = _negated(ctx.text, s, cs, e) or _negated(ctx.text, m.start(), cs, e)
+        if len(names) == 1:
+            ctx.add("line", "!=" if neg else "==", names[0], s, e)
+        else:
+            ctx.add("line", "not_in" if neg else "in", names, s, e)
+
+
+def _bind_attribute(ctx: _Ctx, unit: str | None, value: float, gs: int, ge: int, cs: int, ce: int):
+    """(attribute, end of a keyword written after the number) for a number group."""
+    lex, text = ctx.lex, ctx.text
+    compat = _UNIT_ATTRS.get(unit) if unit else None
+    # a keyword right after: "16GB of RAM", "15 inch screen"
+    for ks, ke, attr in ctx.kw_spans:
+        if ks < ge:
+            continue
+        if ks > ce or ks - ge > 40:
+            break
+        if _AFTER_KW_FILL_RE.match(text[ge:ks]):
+            if (compat is None or attr in compat) and _plausible(lex, attr, _convert(value, unit, attr)):
+                return attr, ke
+        break
+    # a keyword right before: "RAM of at least 16", "budget is 650" (a bare number not across a comma)
+    for ks, ke, attr in reversed(ctx.kw_spans):
+        if ke > gs:
+            continue
+        if ks < cs or gs - ke > 60:
+            break
+        gap = text[ke:gs]
+        if _BEFORE_KW_FILL_RE.match(gap) and not (unit is None and "," in gap.strip(" :")):
+            if (compat is None or attr in compat) and _plausible(lex, attr, _convert(value, unit, attr)):
+                return attr, None
+        break
+    return None, None
+
+
+def _unit_default(lex: Lexicon, unit: str, value: float) -> str | None:
+    has = lambda a: lex.spec(a) is not None  # noqa: E731
+    if unit == "money":
+        return "price"
+    if unit == "gb":
+        if not has("ram_gb"):
+            return "storage_gb" if has("storage_gb") else None
+        ram_max = 64 if lex.category == "laptops" else (lex.spec("ram_gb").max or 16)
+        return "ram_gb" if value <= ram_max else "storage_gb"
+    if unit == "tb":
+        return "storage_gb" if has("storage_gb") else None
+    if unit == "inch":
+        return "screen_in" if has("screen_in") else None
+    if unit in ("kg", "g", "oz", "lb", "pounds"):
+        if unit == "pounds" and (value > 15 or not has("weight_kg")):
+            return "price" if value >= 5 else None
+        return "weight_kg" if has("weight_kg") else ("weight_g" if has("weight_g") else None)
+    if unit == "hours":
+        return "battery_hours" if has("battery_hours") else None
+    if unit == "mah":
+        return "battery_mah" if has("battery_mah") else None
+    if unit == "mp":
+        return "camera_mp" if has("camera_mp") else None
+    return None
+
+
+def _extract_numbers(ctx: _Ctx):
+    text, lex = ctx.text, ctx.lex
+    qtys = _scan_quantities(ctx.masked, lex, ctx.kw_spans)
+    # join "600 and 900", "600-900", "16 or 32 GB"
+    groups: list[tuple[list[_Qty], str]] = []
+    i = 0
+    while i < len(qtys):
+        group, kind = [qtys[i]], "single"
+        while i + 1 < len(qtys):
+            m = _RANGE_CONNECT_RE.match(text[group[-1].end:qtys[i + 1].start])
+            if not m or group[-1].plus:
+                break
+            c = m.group("c").lower()
+            if c == "and" and not _BETWEEN_RE.search(text, max(0, group[0].start - 12), group[0].start):
+                break
+            kind = "alt" if c in ("or", "/") else "range"
+            group.append(qtys[i + 1])
+            i += 1
+        groups.append((group, kind))
+        i += 1
+
+    prev_end = 0
+    for group, kind in groups:
+        gs, ge = group[0].start, group[-1].end
+        cs, ce = ctx.clause(gs)
+        units = {q.unit for q in group if q.unit}
+        unit = units.pop() if len(units) == 1 else (None if not units else group[-1].unit)
+        values = [q.value for q in group]
+        attr, kw_end = _bind_attribute(ctx, unit, values[0], gs, ge, cs, ce)
+        lo = max(cs, prev_end)
+        prev_end = ge
+        if _OWNED_NUM_RE.search(text, cs, gs):
+            continue  # "my old laptop has 8GB" describes what they have, not what they want
+        if _product_fact(text, gs, cs, ctx.brand_spans) and not _POST_CMP_RE.match(text, ge, ce):
+            continue  # "the XPS costs $1,299" describes a product
+        if _DELTA_BEFORE_RE.search(text, max(cs, gs - 30), gs) or (
+                _DELTA_AFTER_RE.match(text, group[-1].end if not group[-1].plus else ge + 1)
+                and not _POST_CMP_RE.match(text, ge, ce)):
+            continue
+        pre = _PRE_CMP_RE.search(text, max(lo, gs - 60), gs)
+        post = _POST_CMP_RE.match(text, ge, ce)
+        if not post and kw_end is not None:
+            post = _POST_CMP_RE.match(text, kw_end, ce)
+        cmp = None
+        if group[-1].plus:
+            cmp = "ge"
+        elif post and post.lastgroup in ("ge", "le", "lt", "eq"):
+            cmp = post.lastgroup
+        elif pre and pre.lastgroup:
+            cmp = pre.lastgroup
+        elif post:
+            cmp = post.lastgroup
+        if attr is None and unit is not None:
+            attr = _unit_default(lex, unit, values[0])
+        if attr is None and unit is None:
+            v0 = max(values)
+            window = text[max(lo, gs - 25):gs]
+            screen = lex.spec("screen_in")
+            if screen is not None and screen.min <= v0 <= screen.max and (_ADJ_BIG_RE.search(window) or _ADJ_SMALL_RE.search(window)):
+                attr = "screen_in"
+            else:
+                price = lex.spec("price")
+                ok = v0 >= max(20.0, (price.min or 0) * 0.25)
+                ctxword = _PRICE_CTX_RE.search(text, max(cs, gs - 40), min(ce, ge + 25))
+                if ok and (cmp in ("le", "lt", "approx") or kind != "single" or ctxword):
+                    attr = "price"
+        if attr is None:
+            continue
+        conv = [_convert(v, unit, attr) for v in values]
+        if not all(_plausible(lex, attr, v) for v in conv):
+            continue
+        s = pre.start() if (pre and cmp == pre.lastgroup) else gs
+        if post and cmp == post.lastgroup:
+            e = post.end()
+        elif group[-1].plus:
+            e = ge + 1
+        else:
+            e = kw_end if kw_end is not None else ge
+        e = max(e, ge)
+        _emit_numbers(ctx, attr, conv, kind, cmp, s, e, cs, ce, gs)
+
+
+def _emit_numbers(ctx: _Ctx, attr: str, conv: list[float], kind: str, cmp: str | None, s: int, e: int,
+                  cs: int, ce: int, gs: int):
+    lex, text = ctx.lex, ctx.text
+    spec = lex.spec(attr)
+    r = lambda v: _round_value(attr, v)  # noqa: E731
+    lo_v, hi_v = min(conv), max(conv)
+    if kind == "range":
+        ctx.add(attr, ">=", r(lo_v), s, e)
+        if attr == "screen_in" and float(hi_v).is_integer():
+            ctx.add(attr, "<", r(hi_v + 1), s, e)
+        else:
+            ctx.add(attr, "<=", r(hi_v), s, e)
+        return
+    ops = {"ge": ">=", "gt": ">", "le": "<=", "lt": "<", "eq": "=="}
+    if cmp in ops:
+        op = ops[cmp]
+        v = lo_v if op in (">=", ">") else hi_v
+        ctx.add(attr, op, r(v), s, e)
+        return
+    # no explicit comparator: the attribute's usual reading
+    if attr == "price":
+        v = _price_around(hi_v) if cmp == "approx" else hi_v
+        ctx.add(attr, "<=", r(v), s, e)
+        return
+    if attr == "screen_in":
+        window = text[max(cs, gs - 25):gs]
+        if _ADJ_BIG_RE.search(window):
+            ctx.add(attr, ">=", r(lo_v), s, e)
+        elif _ADJ_SMALL_RE.search(window):
+            if float(hi_v).is_integer():
+                ctx.add(attr, "<", r(hi_v + 1), s, e)
+            else:
+                ctx.add(attr, "<=", r(hi_v), s, e)
+        elif len(conv) == 1 and not float(lo_v).is_integer():
+            ctx.add(attr, "==", r(lo_v), s, e)
+        else:
+            ctx.add(attr, ">=", r(math.floor(lo_v)), s, e)
+            top = hi_v + 1 if float(hi_v).is_integer() else math.floor(hi_v) + 1
+            ctx.add(attr, "<", r(top), s, e)
+        return
+    if spec is not None and spec.higher_is_better is False:
+        ctx.add(attr, "<=", r(hi_v), s, e)
+    else:
+        ctx.add(attr, ">=", r(lo_v), s, e)
+
+
+def _postprocess(items: list[tuple[Extracted, bool]]) -> list[Extracted]:
+    explicit = {x.attribute for x, vague in items if not vague}
+    seen: dict[tuple, int] = {}
+    out: list[Extracted] = []
+    for x, vague in sorted(items, key=lambda t: (t[0].start, t[0].end)):
+        if vague and x.attribute in explicit:
+            continue
+        key = (x.attribute, x.op, tuple(x.value) if isinstance(x.value, list) else x.value)
+        if key in seen:
+            k = seen[key]
+            if out[k].strength is None and x.strength is not None:
+                out[k] = dataclasses.replace(out[k], strength=x.strength)
+            continue
+        seen[key] = len(out)
+        out.append(x)
+    return out
+
+
+def extract_criteria(text: str, category: str) -> list[Extracted]:
+    """Every criterion that ``text`` states for a product of ``category``, in text order.
+
+    See the module docstring for the readings. Returns an empty list for small talk.
+    """
+    if not text or not text.strip():
+        return []
+    lex = lexicon(category)
+    norm = text.translate(_TRANS)
+    kw_spans = []
+    if lex.keywords_re is not None:
+        kw_spans = [(m.start(), m.end(), lex.keyword_attr[m.lastgroup]) for m in lex.keywords_re.finditer(norm)]
+    mentions = _vocab_mentions(_Ctx(norm, norm, lex, [0], [], kw_spans)) if lex.vocab_re is not None else []
+    masked_chars = list(norm)
+    for s, e, _ in mentions:
+        if any(ch.isdigit() for ch in norm[s:e]):
+            masked_chars[s:e] = " " * (e - s)
+    masked = "".join(masked_chars)
+    masked = _MASK_RE.sub(lambda m: " " * (m.end() - m.start()), masked)
+    ctx = _Ctx(norm, masked, lex, _clauses(norm), _find_cues(norm), kw_spans,
+               brand_spans=[(s, e) for s, e, en in mentions if en.attr == "brand" or ("brand", ) == tuple(k for k, _ in en.implies)[:1]])
+    _extract_words(ctx, mentions)
+    _extract_lines(ctx)
+    _extract_numbers(ctx)
+    return _postprocess(ctx.with_strengths())
+
+
+_USE_NEG_RE = re.compile(r"(?<![\w'])(?:don'?t|do not|doesn'?t|never|not|no|won'?t)\s+(?:really\s+|even\s+|much\s+|do\s+|any\s+)?$", re.I)
+
+
+def extract_uses(text: str, category: str) -> list[str]:
+    """The uses the shopper names ("for gaming and school" -> ``["gaming", "school"]``), from the
+    lexicon's small vocabulary, in order of first mention; negated ones ("I don't game") are left out."""
+    if not text:
+        return []
+    lex = lexicon(category)
+    norm = text.translate(_TRANS)
+    starts = _clauses(norm)
+    out: list[str] = []
+    for m in lex.uses_re.finditer(norm):
+        name = lex.use_names[m.lastgroup]
+        if name in out:
+            continue
+        cs, _ = _clause_bounds(starts, m.start(), len(norm))
+        if _negated(norm, m.start(), cs, m.end()) or _USE_NEG_RE.search(norm, max(cs, m.start() - 30), m.start()):
+            continue
+        out.append(name)
+    return out

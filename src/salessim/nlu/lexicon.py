@@ -1,0 +1,211 @@
+"""Category schemas and the shopper vocabulary of ``data/nlu/lexicon.yaml``, compiled once.
+
+:func:`category_schema` reads ``data/categories/<name>.yaml`` into a
+:class:`~salessim.schema.CategorySchema` (a tiny local loader, so this package does not depend on
+the store). :func:`lexicon` builds, per category, every regular expression that
+:mod:`salessim.nlu.extract` needs and caches it, so extraction itself only runs precompiled
+patterns.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from salessim.errors import DataError, SalesSimError
+from salessim.schema import CategorySchema
+
+_CATEGORY_ALIASES = {
+    "laptop": "laptops", "notebook": "laptops", "notebooks": "laptops",
+    "headphone": "headphones", "earbuds": "headphones", "headset": "headphones",
+    "smartphone": "smartphones", "phone": "smartphones", "phones": "smartphones",
+}
+
+
+def canonical_category(name: str) -> str:
+    """The category name as the schema files spell it (``"phone"`` -> ``"smartphones"``)."""
+    key = name.strip().lower()
+    return _CATEGORY_ALIASES.get(key, key)
+
+
+def _data_dir():
+    return resources.files("salessim") / "data"
+
+
+@lru_cache(maxsize=None)
+def category_schema(name: str) -> CategorySchema:
+    """Load the attribute schema of one category from ``data/categories/<name>.yaml``.
+
+    Raises :class:`~salessim.errors.SalesSimError` naming the known categories when the name is
+    unknown.
+    """
+    cat = canonical_category(name)
+    path = _data_dir() / "categories" / f"{cat}.yaml"
+    if not path.is_file():
+        known = sorted(p.name[:-5] for p in (_data_dir() / "categories").iterdir() if p.name.endswith(".yaml"))
+        raise SalesSimError(f"unknown category '{name}'", hint=f"Use one of: {', '.join(known)}.")
+    try:
+        return CategorySchema.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+    except Exception as exc:  # pragma: no cover - the shipped files are tested
+        raise DataError(f"cannot read category schema: {exc}", where=str(path)) from exc
+
+
+@lru_cache(maxsize=None)
+def _lexicon_data() -> dict[str, Any]:
+    path = _data_dir() / "nlu" / "lexicon.yaml"
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except Exception as exc:  # pragma: no cover
+        raise DataError(f"cannot read the NLU lexicon: {exc}", where=str(path)) from exc
+
+
+def _wb(fragment: str) -> str:
+    """Wrap a fragment so it only matches whole words."""
+    return rf"(?<![\w])(?:{fragment})(?![\w])"
+
+
+@dataclass(frozen=True)
+class VocabEntry:
+    """One vocabulary phrase: the attribute it speaks about and what it allows.
+
+    ``values`` is the set of enum values the phrase allows (for enums), ``value`` the truth value
+    (for yes/no attributes); ``op``/``number`` are set for vague-number defaults.
+    """
+
+    attr: str
+    kind: str  # enum | bool | default
+    values: tuple[str, ...] = ()
+    value: Any = None
+    op: str | None = None
+    implies: tuple[tuple[str, Any], ...] = ()
+
+
+@dataclass
+class Lexicon:
+    """Everything extraction needs for one category, compiled."""
+
+    category: str
+    schema: CategorySchema
+    vocab_re: re.Pattern | None
+    vocab_entries: dict[str, VocabEntry]
+    vocab_cs_re: re.Pattern | None  # case-sensitive entries
+    keywords_re: re.Pattern | None
+    keyword_attr: dict[str, str]
+    nouns_re: re.Pattern
+    uses_re: re.Pattern
+    use_names: dict[str, str]
+    indifference_before_re: re.Pattern
+    indifference_after_re: re.Pattern
+    enum_values: dict[str, list[str]] = field(default_factory=dict)
+    ordered: frozenset[str] = frozenset({"cpu_class", "gpu"})
+
+    def spec(self, attr: str):
+        """The schema's :class:`AttributeSpec` of ``attr`` (None when the category lacks it)."""
+        return self.schema.attribute(attr)
+
+
+def _check_attr(schema: CategorySchema, attr: str, where: str) -> None:
+    if schema.attribute(attr) is None:
+        raise DataError(f"attribute '{attr}' is not in the {schema.name} schema", where=where,
+                        hint="Fix data/nlu/lexicon.yaml or the category schema.")
+
+
+@lru_cache(maxsize=None)
+def lexicon(category: str) -> Lexicon:
+    """The compiled vocabulary of one category (cached)."""
+    cat = canonical_category(category)
+    schema = category_schema(cat)
+    data = _lexicon_data()
+    common = data.get("common", {})
+    section = data.get(cat, {})
+    where = f"lexicon.yaml:{cat}"
+
+    entries: list[tuple[str, VocabEntry, bool]] = []
+    for item in section.get("vocab", []):
+        _check_attr(schema, item["attr"], where)
+        implies = tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in (item.get("implies") or {}).items())
+        for k, _ in implies:
+            _check_attr(schema, k, where)
+        if "values" in item:
+            spec = schema.attribute(item["attr"])
+            for v in item["values"]:
+                if spec.values is not None and v not in spec.values:
+                    raise DataError(f"value '{v}' of {item['attr']} is not in the schema", where=where)
+            entry = VocabEntry(item["attr"], "enum", values=tuple(item["values"]), implies=implies)
+        else:
+            entry = VocabEntry(item["attr"], "bool", value=bool(item["value"]), implies=implies)
+        entries.append((item["p"], entry, bool(item.get("case"))))
+    for item in section.get("defaults", []):
+        _check_attr(schema, item["attr"], where)
+        entries.append((item["p"], VocabEntry(item["attr"], "default", value=item["value"], op=item["op"]), False))
+
+    # brands and colours straight from the schema, plus aliases; longest names first
+    brand_spec = schema.attribute("brand")
+    if brand_spec and brand_spec.values:
+        aliases = section.get("brand_aliases", {}) or {}
+        for b in sorted(brand_spec.values, key=len, reverse=True):
+            pats = [re.escape(b).replace(r"\-", "[- ]?")]
+            if b in aliases:
+                pats.insert(0, aliases[b])
+            case = b.lower() in ("framework",)
+            entries.append(("|".join(pats), VocabEntry("brand", "enum", values=(b,)), case))
+    color_spec = schema.attribute("color")
+    if color_spec and color_spec.values:
+        aliases = section.get("color_aliases", {}) or {}
+        guard = r"(?! friday| noise| flag| lining| standard| screen of death| light filter| light| tooth)"
+        items = [(re.escape(c).replace(r"\ ", r"[ -]?"), c) for c in color_spec.values]
+        items += [(p, c) for c, p in aliases.items()]
+        items.sort(key=lambda t: len(t[0]), reverse=True)
+        for pat, c in items:
+            entries.append((f"(?:{pat}){guard}", VocabEntry("color", "enum", values=(c,)), False))
+
+    vocab_entries: dict[str, VocabEntry] = {}
+    parts, cs_parts = [], []
+    for i, (pat, entry, case) in enumerate(entries):
+        name = f"v{i}"
+        vocab_entries[name] = entry
+        (cs_parts if case else parts).append(f"(?P<{name}>{pat})")
+    # one word-boundary test around the whole alternation: positions inside words are skipped fast
+    vocab_re = re.compile(_wb("|".join(parts)), re.I) if parts else None
+    vocab_cs_re = re.compile(_wb("|".join(cs_parts))) if cs_parts else None
+
+    kw_parts, keyword_attr = [], {}
+    kw_items = [(attr, w) for attr, words in (section.get("keywords") or {}).items() for w in words]
+    kw_items.sort(key=lambda t: len(t[1]), reverse=True)
+    for i, (attr, w) in enumerate(kw_items):
+        _check_attr(schema, attr, where)
+        keyword_attr[f"k{i}"] = attr
+        kw_parts.append(f"(?P<k{i}>{re.escape(w)})")
+    keywords_re = re.compile(_wb("|".join(kw_parts)), re.I) if kw_parts else None
+
+    use_names, use_parts = {}, []
+    for i, (name, pat) in enumerate((common.get("uses") or {}).items()):
+        use_names[f"u{i}"] = name
+        use_parts.append(f"(?P<u{i}>{pat})")
+
+    enum_values = {a.name: list(a.values or []) for a in schema.attributes if a.type == "enum"}
+    return Lexicon(
+        category=cat,
+        schema=schema,
+        vocab_re=vocab_re,
+        vocab_entries=vocab_entries,
+        vocab_cs_re=vocab_cs_re,
+        keywords_re=keywords_re,
+        keyword_attr=keyword_attr,
+        nouns_re=re.compile(_wb(section.get("nouns", "products?")), re.I),
+        uses_re=re.compile(_wb("|".join(use_parts)), re.I),
+        use_names=use_names,
+        indifference_before_re=re.compile(rf"(?<![\w'])(?:{common['indifference_before']})\W*(?:\w+\W+){{0,3}}$", re.I),
+        indifference_after_re=re.compile(rf"\W*(?:{common['indifference_after']})(?!\w)", re.I),
+        enum_values=enum_values,
+    )
+
+
+def use_vocabulary() -> list[str]:
+    """The names :func:`salessim.nlu.extract_uses` can return, in lexicon order."""
+    return list((_lexicon_data().get("common", {}).get("uses") or {}).keys())
