@@ -16,7 +16,8 @@ shopper, or bought):
   utility in V, W the persona's total preference weight, 1 when it has none) and regret = 1 for every
   other failure; an aligned decision has regret 0.
 - Episodes that ended by an infrastructure fault (``error:<kind>`` other than an invalid purchase,
-  or ``timeout``) are not scored: the value is None and the explanation says why.
+  or ``timeout``) are not scored: the value is None and the explanation says why. So are imported
+  episodes (``salessim import-official``) whose products are not in the SalesSim catalog.
 """
 
 from __future__ import annotations
@@ -54,6 +55,10 @@ def compute(episode: Episode, persona: Persona, store) -> MetricResult:
                             explanation=f"not scored: the episode ended with {term}",
                             details={"termination": term})
     catalog = store.catalog
+    if episode.shopper.params.get("imported_from") and not any(catalog.get(p) for p in episode.presented_product_ids):
+        return MetricResult(metric=NAME, version=VERSION, value=None, details={"termination": term},
+                            explanation="imported episode: its products are not in the SalesSim catalog "
+                                        "(use judge_decision_alignment with --judge-model)")
     presented = []
     for pid in episode.presented_product_ids:
         product = catalog.get(pid)

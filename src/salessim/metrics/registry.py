@@ -32,10 +32,28 @@ def register(metric: Metric) -> Metric:
 def _ensure_builtin() -> None:
     if _REGISTRY:
         return
-    from salessim.metrics import decision
+    from salessim.metrics import (
+        dealbreaker_disclosure,
+        decision,
+        diversity,
+        drift,
+        ideal_match,
+        overdisclosure,
+        persuasion,
+        sell,
+        sim_errors,
+    )
 
     register(Metric(decision.NAME, decision.VERSION, decision.compute,
                     "chose what the persona would choose among the presented products"))
+    for module in (dealbreaker_disclosure, overdisclosure, diversity, persuasion, drift, sim_errors,
+                   ideal_match, sell):
+        register(Metric(module.NAME, module.VERSION, module.compute, module.DESCRIPTION))
+    from salessim.metrics import judges
+
+    for spec in judges.JUDGE_METRICS:
+        register(Metric(spec.name, spec.version, judges.unconfigured_compute(spec.name),
+                        spec.description, default=False))
 
 
 def all_metrics() -> dict[str, Metric]:

@@ -75,4 +75,35 @@ def summarize(episodes: list[Episode], scores: list[EpisodeScores]) -> dict:
             "by_archetype": {k: _ci(v) for k, v in sorted(slices["archetype"].items())},
             "failures": dict(failures.most_common()),
         }
+    _add_run_level(summary, episodes, scores, metric_names)
     return summary
+
+
+def disclosure_by_turn(scores: list[EpisodeScores]) -> dict:
+    """Mean number of persona criteria first disclosed at each shopper turn number (1-based),
+    over the episodes scored by ``overdisclosure`` that reached that turn."""
+    sums: dict[int, list[float]] = defaultdict(lambda: [0.0, 0.0])
+    for s in scores:
+        r = s.results.get("overdisclosure")
+        if r is None or r.value is None:
+            continue
+        for t, count in enumerate(r.details.get("per_turn", []), start=1):
+            sums[t][0] += count
+            sums[t][1] += 1
+    return {str(t): {"mean": round(total / n, 4), "n": int(n)} for t, (total, n) in sorted(sums.items())}
+
+
+def _add_run_level(summary: dict, episodes: list[Episode], scores: list[EpisodeScores], metric_names: list[str]) -> None:
+    """Run-level figures that are not means of per-episode values: pooled lexical diversity and
+    cross-persona similarity (``summary["lexical"]``), criteria disclosed by turn number
+    (``summary["disclosure_by_turn"]``) and judge agreement/cost (``summary["judges"]``)."""
+    if "lexical_diversity" in metric_names:
+        from salessim.metrics.diversity import run_lexical_summary
+
+        summary["lexical"] = run_lexical_summary(episodes)
+    if "overdisclosure" in metric_names:
+        summary["disclosure_by_turn"] = disclosure_by_turn(scores)
+    from salessim.metrics.judges import JUDGE_NAMES, judge_summary
+
+    if any(name in metric_names for name in JUDGE_NAMES):
+        summary["judges"] = judge_summary(scores)

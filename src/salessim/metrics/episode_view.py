@@ -1,0 +1,238 @@
+"""Read-only views of an episode shared by the metrics: shopper turns, product presentations,
+pushed products, and the text understanding of shopper turns (cached per text).
+
+Conventions used by every metric built on this module:
+
+- A **shopper turn** is a shopper message with non-empty visible text (``say``, and ``buy`` /
+  ``leave`` when they carry words). Turns are numbered 1, 2, ... in transcript order;
+  ``view_product`` actions without text are not turns. "When" something happened is the index of
+  the message in ``episode.messages``.
+- A product is **presented** at message index ``i`` when the agent message ``i`` lists it in
+  ``presented_product_ids``, when ``i`` is the (non-error) result of the shopper's own
+  ``view_product`` of it, or when ``i`` is a shopper ``buy`` of a product never presented before.
+  Products in ``episode.presented_product_ids`` that no message accounts for (imported episodes)
+  count as presented at the end of the transcript.
+- A product is **pushed** by an agent message when the message's ``meta`` names it
+  (``pushed_product_id`` / ``pushed_product_ids`` / ``push`` / ``pushed``, as the agents record
+  it). When no agent message of the episode records pushes in its meta, the first product an
+  agent message presents (its lead recommendation) counts as pushed.
+
+Text understanding goes through :mod:`salessim.nlu`; :func:`extract` caches the extraction per
+``(text, category)`` so re-scoring many episodes with several metrics reads each text once.
+
+Quality of the disclosure detection, measured against 205 hand-labelled shopper turns (224
+criteria; three categories, casual and slangy styles, negations, vague wording, multi-criterion
+turns and turns disclosing nothing: ``tests/data/disclosure_labels.jsonl``, protocol in
+``tests/test_metrics_disclosure_quality.py``): item precision 0.958, recall 0.897, and recall
+0.975 through :func:`salessim.nlu.disclosed` for labels with a concrete value. Misses are mostly
+vague or comparative wording ("too heavy", "anything cheaper?"); false positives mostly questions
+and product mentions read as requests.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from salessim.schema import Criterion, Episode, Message
+
+__all__ = [
+    "ShopperTurn",
+    "shopper_turns",
+    "presentations",
+    "first_presented_at",
+    "pushed_product_ids",
+    "extract",
+    "criteria_disclosed",
+    "new_attributes_per_turn",
+    "item_key",
+    "contradicted",
+    "is_infrastructure_failure",
+    "clear_cache",
+]
+
+
+@dataclass(frozen=True)
+class ShopperTurn:
+    """One shopper turn: its number (from 1), message index, visible text and action type."""
+
+    number: int
+    index: int
+    text: str
+    action: str
+
+
+def shopper_turns(episode: Episode) -> list[ShopperTurn]:
+    """The shopper turns of ``episode`` (see the module docstring), in order."""
+    out: list[ShopperTurn] = []
+    for i, m in enumerate(episode.messages):
+        if m.role == "shopper" and m.text and m.text.strip():
+            out.append(ShopperTurn(len(out) + 1, i, m.text, m.action.type if m.action else "say"))
+    return out
+
+
+def _viewed_id(message: Message, pending: str | None) -> str | None:
+    content = message.tool_result.content if message.tool_result else None
+    if isinstance(content, dict):
+        for key in ("id", "product_id"):
+            if isinstance(content.get(key), str):
+                return content[key]
+        product = content.get("product")
+        if isinstance(product, dict) and isinstance(product.get("id"), str):
+            return product["id"]
+    return pending
+
+
+def presentations(episode: Episode) -> list[tuple[int, str, str]]:
+    """Every presentation event as ``(message index, product id, how)`` with ``how`` one of
+    ``agent``, ``view``, ``bought_unpresented`` or ``unplaced`` (see the module docstring)."""
+    events: list[tuple[int, str, str]] = []
+    seen: set[str] = set()
+    pending_view: str | None = None
+    for i, m in enumerate(episode.messages):
+        if m.role == "agent":
+            for pid in m.presented_product_ids:
+                events.append((i, pid, "agent"))
+                seen.add(pid)
+        elif m.role == "shopper" and m.action is not None:
+            if m.action.type == "view_product":
+                pending_view = m.action.product_id
+            elif m.action.type == "buy" and m.action.product_id and m.action.product_id not in seen:
+                events.append((i, m.action.product_id, "bought_unpresented"))
+                seen.add(m.action.product_id)
+        elif m.role == "tool" and m.tool_caller == "shopper" and m.tool_result is not None:
+            if m.tool_result.name == "view_product" and not m.tool_result.error:
+                pid = _viewed_id(m, pending_view)
+                if pid:
+                    events.append((i, pid, "view"))
+                    seen.add(pid)
+            pending_view = None
+    end = len(episode.messages)
+    for pid in episode.presented_product_ids:
+        if pid not in seen:
+            events.append((end, pid, "unplaced"))
+            seen.add(pid)
+    return events
+
+
+def first_presented_at(episode: Episode) -> dict[str, int]:
+    """Product id -> message index of its first presentation."""
+    out: dict[str, int] = {}
+    for i, pid, _ in presentations(episode):
+        out.setdefault(pid, i)
+    return out
+
+
+_PUSH_KEYS = ("pushed_product_ids", "pushed_product_id", "pushed", "push")
+
+
+def _meta_pushed(meta: dict[str, Any]) -> list[str] | None:
+    for key in _PUSH_KEYS:
+        if key not in meta:
+            continue
+        v = meta[key]
+        if isinstance(v, str):
+            return [v]
+        if isinstance(v, (list, tuple)):
+            return [x for x in v if isinstance(x, str)]
+        if isinstance(v, dict):
+            pid = v.get("product_id") or v.get("id")
+            return [pid] if isinstance(pid, str) else []
+        if v is None or v is False:
+            return []
+    return None
+
+
+def pushed_product_ids(episode: Episode) -> dict[str, int]:
+    """Product id -> message index of the first agent message that pushed it (see the module
+    docstring for what "pushed" means)."""
+    out: dict[str, int] = {}
+    agent_records = any(_meta_pushed(m.meta) is not None for m in episode.messages if m.role == "agent")
+    for i, m in enumerate(episode.messages):
+        if m.role != "agent":
+            continue
+        named = _meta_pushed(m.meta)
+        if named is None:
+            named = [] if agent_records else m.presented_product_ids[:1]
+        for pid in named:
+            out.setdefault(pid, i)
+    return out
+
+
+def is_infrastructure_failure(episode: Episode) -> bool:
+    """True when the episode ended by a timeout or an error other than an invalid purchase:
+    such episodes say nothing about the simulator and most metrics leave them unscored."""
+    term = episode.termination
+    return term == "timeout" or (term.startswith("error:") and term != "error:invalid_product")
+
+
+# ------------------------------------------------------------------------ text understanding
+
+
+@lru_cache(maxsize=200_000)
+def extract(text: str, category: str) -> tuple:
+    """The criteria :func:`salessim.nlu.extract_criteria` finds in ``text`` (cached)."""
+    from salessim import nlu
+
+    return tuple(nlu.extract_criteria(text, category))
+
+
+@lru_cache(maxsize=400_000)
+def _disclosed_one(criterion_json: str, text: str, category: str) -> bool:
+    from salessim import nlu
+
+    criterion = Criterion.model_validate_json(criterion_json)
+    return bool(nlu.disclosed(criterion, list(extract(text, category))))
+
+
+def criteria_disclosed(criteria: list[Criterion], text: str, category: str) -> list[int]:
+    """Indices of the ``criteria`` that ``text`` discloses (per :func:`salessim.nlu.disclosed`)."""
+    if not criteria or not text.strip():
+        return []
+    if not extract(text, category):
+        return []
+    return [k for k, c in enumerate(criteria) if _disclosed_one(c.model_dump_json(), text, category)]
+
+
+def _attribute(item: Any) -> str | None:
+    attr = getattr(item, "attribute", None)
+    if attr is None and isinstance(item, dict):
+        attr = item.get("attribute")
+    return attr if isinstance(attr, str) else None
+
+
+def item_key(item: Any) -> str:
+    """A short stable key of one extracted item, e.g. ``price<=800`` (like :attr:`Criterion.key`)."""
+    get = (lambda k: item.get(k)) if isinstance(item, dict) else (lambda k: getattr(item, k, None))
+    value = get("value")
+    if isinstance(value, (list, tuple)):
+        value = "|".join(str(v) for v in value)
+    return f"{get('attribute')}{get('op')}{value}"
+
+
+def contradicted(criteria: list[Criterion], item: Any) -> list[int]:
+    """Indices of the ``criteria`` that the extracted ``item`` contradicts
+    (:func:`salessim.nlu.contradicts`)."""
+    from salessim import nlu
+
+    return [k for k, c in enumerate(criteria) if nlu.contradicts(c, [item])]
+
+
+def new_attributes_per_turn(texts: list[str], category: str) -> list[int]:
+    """Per turn, the number of attributes stated with a value for the first time in the
+    dialogue (from :func:`extract`). Needs no persona: used to compare with human dialogues."""
+    seen: set[str] = set()
+    counts: list[int] = []
+    for text in texts:
+        attrs = {a for a in (_attribute(e) for e in extract(text, category)) if a}
+        fresh = attrs - seen
+        seen |= attrs
+        counts.append(len(fresh))
+    return counts
+
+
+def clear_cache() -> None:
+    """Forget the cached text understanding (benchmarks call it between repeats)."""
+    extract.cache_clear()
+    _disclosed_one.cache_clear()
