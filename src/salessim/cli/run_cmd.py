@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from salessim.errors import SalesSimError
-from salessim.schema.run import AgentConfig, RunConfig, ShopperConfig
+from salessim.schema.run import RunConfig
 
 console = Console()
 
@@ -30,17 +30,43 @@ def _progress() -> Progress:
                     TimeElapsedColumn(), TimeRemainingColumn(), console=console, transient=False)
 
 
+def _given(ctx: typer.Context, name: str) -> bool:
+    """Whether the option ``name`` was typed on the command line (not a default)."""
+    source = ctx.get_parameter_source(name)
+    return getattr(source, "name", None) == "COMMANDLINE"  # typer may bundle its own click
+
+
+def _label(kind: str, model) -> str:
+    """A short, path-safe name of a participant for the default run directory."""
+    import re
+
+    text = f"{kind}-{model.model.rsplit('/', 1)[-1]}" if kind == "llm" and model is not None else kind
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", text)
+
+
 def run(
+    ctx: typer.Context,
+    config: Optional[Path] = typer.Option(None, "--config", help="YAML run config (see configs/runs/); flags given here override it."),
     personas: Optional[Path] = typer.Option(None, "--personas", help="Persona file (JSONL/YAML). Default: the built-in benchmark."),
     split: str = typer.Option("test", "--split", help="Which split to simulate: test, train or all."),
-    shopper: str = typer.Option("scripted", "--shopper", help="Shopper simulator: scripted."),
+    shopper: str = typer.Option("scripted", "--shopper", help="Shopper simulator: scripted, llm (needs --shopper-model) or hf:PATH."),
     shopper_flaws: Optional[str] = typer.Option(None, "--shopper-flaws", help="Flaw knobs of the scripted shopper, e.g. sycophancy=0.8,overdisclosure=0.5 (also forget_dealbreaker, indecision)."),
-    agent: str = typer.Option("scripted", "--agent", help="Sales agent: scripted (helpful) or pushy (persuasion probe)."),
+    agent: str = typer.Option("scripted", "--agent", help="Sales agent: scripted (helpful), pushy (persuasion probe) or llm (needs --agent-model)."),
     limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Simulate only the first N personas."),
     episodes_per_persona: int = typer.Option(1, "--episodes-per-persona", min=1, help="Trials per persona."),
     seed: int = typer.Option(0, "--seed", help="Run seed; every episode seed derives from it."),
     concurrency: int = typer.Option(8, "--concurrency", min=1, help="Episodes in flight at once."),
     max_turns: int = typer.Option(12, "--max-turns", min=1, help="Shopper turns before an episode ends with max_turns."),
+    shopper_model: Optional[str] = typer.Option(None, "--shopper-model", help="Model of the LLM shopper (implies --shopper llm)."),
+    base_url: Optional[str] = typer.Option(None, "--base-url", help="OpenAI-compatible endpoint of the shopper model, e.g. http://localhost:8000/v1 (also the agent's unless --agent-base-url)."),
+    api_key_env: Optional[str] = typer.Option(None, "--api-key-env", help="NAME of the environment variable holding the API key (never the key itself)."),
+    vision: Optional[bool] = typer.Option(None, "--vision/--no-vision", help="The shopper model sees product pictures."),
+    tool_calling: Optional[bool] = typer.Option(None, "--tool-calling/--no-tool-calling", help="--no-tool-calling: the shopper uses the text protocol ([VIEW id], [BUY id], [LEAVE: reason])."),
+    temperature: Optional[float] = typer.Option(None, "--temperature", min=0.0, help="Sampling temperature of every LLM participant."),
+    agent_model: Optional[str] = typer.Option(None, "--agent-model", help="Model of the LLM sales agent (implies --agent llm)."),
+    agent_base_url: Optional[str] = typer.Option(None, "--agent-base-url", help="Endpoint of the agent model (default: --base-url)."),
+    agent_api_key_env: Optional[str] = typer.Option(None, "--agent-api-key-env", help="Environment variable with the agent endpoint's key (default: --api-key-env)."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Bypass the LLM response cache (it is on by default)."),
     out: Optional[Path] = typer.Option(None, "--out", help="Run directory. Default: runs/<time>-<shopper>-vs-<agent>."),
     resume: bool = typer.Option(False, "--resume", help="Finish the run in --out: only missing episodes run; its stored config is used."),
     retry_errors: bool = typer.Option(False, "--retry-errors", help="With --resume: also re-run episodes that ended in error or timeout."),
@@ -49,8 +75,10 @@ def run(
 
     With no options: the scripted shopper against the scripted agent on the built-in test split,
     offline. The run directory holds run.json, episodes.jsonl (the checkpoint), scores.jsonl and
-    summary.json.
+    summary.json. LLM participants: --shopper-model/--agent-model with --base-url, or --config
+    (docs/llm-endpoints.md).
     """
+    from salessim.sim.config import RunOverrides, apply_overrides, check_run_config, load_run_config
     from salessim.sim.runner import run_benchmark, score_run
 
     if split not in ("test", "train", "all"):
@@ -59,20 +87,26 @@ def run(
         raise SalesSimError("--retry-errors needs --resume", where="--retry-errors")
     if resume and out is None:
         raise SalesSimError("--resume needs --out DIR, the run directory to finish", where="--resume")
-    cfg = RunConfig(
+    base = load_run_config(config) if config is not None else RunConfig()
+    typed = {name: value for name, value in (
+        ("split", split), ("shopper", shopper), ("agent", agent), ("episodes_per_persona", episodes_per_persona),
+        ("seed", seed), ("concurrency", concurrency), ("max_turns", max_turns)) if _given(ctx, name)}
+    overrides = RunOverrides(
         personas=str(personas) if personas else None,
-        split=split,  # type: ignore[arg-type]
         limit=limit,
-        episodes_per_persona=episodes_per_persona,
-        seed=seed,
-        concurrency=concurrency,
-        max_turns=max_turns,
-        shopper=ShopperConfig(kind=shopper, flaws=_parse_flaws(shopper_flaws)),
-        agent=AgentConfig(kind=agent),
+        shopper_flaws=_parse_flaws(shopper_flaws) if shopper_flaws else None,
+        shopper_model=shopper_model, base_url=base_url, api_key_env=api_key_env, vision=vision,
+        tool_calling=tool_calling, temperature=temperature, agent_model=agent_model,
+        agent_base_url=agent_base_url, agent_api_key_env=agent_api_key_env,
+        cache=False if no_cache else None,
+        **typed,
     )
+    cfg = apply_overrides(base, overrides)
+    if not resume:
+        check_run_config(cfg)
     if out is None:
         stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-        out = Path("runs") / f"{stamp}-{shopper.replace(':', '_').replace('/', '_')}-vs-{agent}"
+        out = Path("runs") / f"{stamp}-{_label(cfg.shopper.kind, cfg.shopper.model)}-vs-{_label(cfg.agent.kind, cfg.agent.model)}"
 
     with _progress() as progress:
         task = progress.add_task("run", total=None, status="")
@@ -102,16 +136,32 @@ def run(
 
 
 def eval_(
-    run_dir: Path = typer.Argument(..., help="A run directory written by `salessim run`."),
+    run_dir: Path = typer.Argument(..., help="A run directory written by `salessim run` (or `salessim import-official`)."),
     metrics: Optional[str] = typer.Option(None, "--metrics", help="Comma-separated metric names (default: all default metrics)."),
+    judge_model: Optional[str] = typer.Option(None, "--judge-model", help="Run the LLM-judge metrics with this model (trait fidelity, comprehension realism, naturalness, judge decision alignment)."),
+    judge_base_url: Optional[str] = typer.Option(None, "--judge-base-url", help="OpenAI-compatible endpoint of the judge (default: https://api.openai.com/v1)."),
+    judge_api_key_env: Optional[str] = typer.Option(None, "--judge-api-key-env", help="Name of the environment variable holding the judge's API key (never the key itself)."),
+    judge_samples: int = typer.Option(3, "--judge-samples", min=1, max=15, help="Judge samples per episode and metric (majority vote)."),
+    judge_temperature: float = typer.Option(0.7, "--judge-temperature", min=0.0, help="Sampling temperature of the judge."),
+    judge_concurrency: int = typer.Option(8, "--judge-concurrency", min=1, help="Judge calls in flight at once."),
+    judge_cache: bool = typer.Option(False, "--judge-cache", help="Cache judge answers on disk ($SALESSIM_CACHE_DIR): re-running the same judging costs nothing."),
+    reference: Optional[Path] = typer.Option(None, "--reference", help="JSONL file of human shopper dialogues: adds simulator-vs-human gaps (format: salessim/data/reference/README.md)."),
 ) -> None:
-    """Re-score a saved run without re-simulating; rewrites scores.jsonl and summary.json."""
+    """Re-score a saved run without re-simulating; rewrites scores.jsonl and summary.json.
+
+    LLM-judge metrics run only with --judge-model (otherwise skipped, with the reason shown).
+    --reference compares the shopper's language and behaviour with human dialogues.
+    """
+    from salessim.cli.eval_extra import judge_config, print_eval_extras
     from salessim.report.terminal import print_summary
     from salessim.sim.runner import score_run
 
     names = [m.strip() for m in metrics.split(",") if m.strip()] if metrics else None
-    summary = score_run(run_dir, metric_names=names)
+    judge = judge_config(judge_model, judge_base_url, judge_api_key_env, judge_samples, judge_temperature,
+                         judge_concurrency, judge_cache)
+    summary = score_run(run_dir, metric_names=names, judge=judge, reference=reference)
     print_summary(summary, console)
+    print_eval_extras(summary, console)
 
 
 def register(app: typer.Typer) -> None:

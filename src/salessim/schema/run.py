@@ -4,12 +4,28 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+#: Keys refused in a model config: a secret never goes into a config file or run.json.
+SECRET_FIELDS = ("api_key", "key", "token", "secret", "password")
 
 
 class ModelConfig(BaseModel):
     """An LLM endpoint for one role. The API key is never stored: only the name of the
-    environment variable that holds it."""
+    environment variable that holds it.
+
+    ``vision``: the model sees product pictures (``view_product`` results carry a PNG image part).
+    ``vision_image_in``: where that image goes; ``user`` (default, works with every chat API) adds
+    a user message holding the picture right after the tool result, ``tool`` puts the image part
+    inside the tool message (only for servers whose chat template accepts images there).
+    ``tool_calling: false`` switches the shopper to the text protocol (``[VIEW id]``, ``[BUY id]``,
+    ``[LEAVE: reason]`` on the last line). ``max_format_retries``: how often an unusable output
+    (broken tool JSON, unknown tool, empty or truncated output) is asked again with a corrective
+    note. ``cache``: answer repeated requests from the on-disk response cache. ``send_seed``:
+    forward the per-call seed (turn off for endpoints that reject ``seed``). ``backoff_*`` and
+    ``retry_after_max_s`` tune the client's retry waits; ``price_*_per_m`` override the price
+    table (USD per 1M tokens).
+    """
 
     model_config = ConfigDict(extra="forbid")
 
@@ -25,6 +41,46 @@ class ModelConfig(BaseModel):
     max_retries: int = 4
     concurrency: int = 16
     extra: dict[str, Any] = Field(default_factory=dict)
+    vision_image_in: Literal["user", "tool"] = "user"
+    max_format_retries: int = Field(default=2, ge=0, le=10)
+    cache: bool = True
+    send_seed: bool = True
+    backoff_base_s: float = Field(default=1.0, ge=0)
+    backoff_max_s: float = Field(default=30.0, ge=0)
+    retry_after_max_s: float = Field(default=60.0, ge=0)
+    price_input_per_m: float | None = Field(default=None, ge=0)
+    price_output_per_m: float | None = Field(default=None, ge=0)
+    prices: list[str] = Field(default_factory=list)
+
+    @field_validator("prices", mode="before")
+    @classmethod
+    def _one_or_more(cls, value: Any) -> Any:
+        """``prices: file.yaml`` is short for ``prices: [file.yaml]``."""
+        return [value] if isinstance(value, str) else value
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_secrets(cls, data: Any) -> Any:
+        """Refuse a literal key: configs name the environment variable that holds it."""
+        if isinstance(data, dict):
+            for name in SECRET_FIELDS:
+                if name in data:
+                    raise ValueError(
+                        f"'{name}' is not allowed here: keys are never stored in configs or run.json. "
+                        "Put the key in an environment variable and set api_key_env to its name."
+                    )
+        return data
+
+
+def _model_shorthand(data: Any) -> Any:
+    """``model: NAME`` means ``model: {model: NAME}``; a model without a ``kind`` means ``kind: llm``."""
+    if isinstance(data, dict):
+        model = data.get("model")
+        if isinstance(model, str):
+            data = {**data, "model": {"model": model}}
+        if data.get("model") is not None and "kind" not in data:
+            data = {**data, "kind": "llm"}
+    return data
 
 
 class ShopperConfig(BaseModel):
@@ -36,6 +92,12 @@ class ShopperConfig(BaseModel):
     flaws: dict[str, float] = Field(default_factory=dict)
     model: ModelConfig | None = None
 
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, data: Any) -> Any:
+        """Accept ``model: NAME`` and imply ``kind: llm`` when only a model is given."""
+        return _model_shorthand(data)
+
 
 class AgentConfig(BaseModel):
     """Which sales agent plays: ``scripted``, ``pushy`` (persuasion probe) or ``llm``."""
@@ -44,6 +106,12 @@ class AgentConfig(BaseModel):
 
     kind: str = "scripted"
     model: ModelConfig | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, data: Any) -> Any:
+        """Accept ``model: NAME`` and imply ``kind: llm`` when only a model is given."""
+        return _model_shorthand(data)
 
 
 class RunConfig(BaseModel):
@@ -62,3 +130,19 @@ class RunConfig(BaseModel):
     shopper: ShopperConfig = Field(default_factory=ShopperConfig)
     agent: AgentConfig = Field(default_factory=AgentConfig)
     metrics: list[str] | None = None
+    prices: list[str] = Field(default_factory=list)
+
+    @field_validator("prices", mode="before")
+    @classmethod
+    def _one_or_more(cls, value: Any) -> Any:
+        """``prices: file.yaml`` is short for ``prices: [file.yaml]``."""
+        return [value] if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _prices_to_models(self) -> "RunConfig":
+        """Run-level price files apply to every model that names none of its own."""
+        if self.prices:
+            for part in (self.shopper, self.agent):
+                if part.model is not None and not part.model.prices:
+                    part.model.prices = list(self.prices)
+        return self
