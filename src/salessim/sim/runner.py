@@ -190,6 +190,13 @@ async def run_benchmark(
             meta["updated_at"] = _now()
             meta["episodes_done"] = len(done) + len(finished)
             rd.write_meta(meta)
+            for participant in (shopper, agent):
+                closer = getattr(participant, "aclose", None)
+                if closer is not None:
+                    try:
+                        await closer()
+                    except Exception:  # closing a client must never lose the run's record
+                        pass
 
     return RunOutcome(run_dir=rd.path, planned=len(planned), already_done=len(done), ran=len(finished),
                       episodes=done + finished, interrupted=interrupted)
