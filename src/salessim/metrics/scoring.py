@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 
+import numpy as np
+
 from salessim.metrics.registry import Metric, get_metrics
-from salessim.schema import Episode, EpisodeScores, MetricResult, Persona
+from salessim.schema import LEVELS, TRAITS, Episode, EpisodeScores, MetricResult, Persona
 
 
 def score_episode(episode: Episode, persona: Persona | None, store, metrics: list[Metric]) -> EpisodeScores:
@@ -40,9 +42,11 @@ def _ci(values: list[float]) -> dict:
             "n": len(values)}
 
 
-def summarize(episodes: list[Episode], scores: list[EpisodeScores]) -> dict:
-    """Aggregate: per metric mean with bootstrap 95% interval, decision alignment by category
-    and archetype, failure kinds, terminations."""
+def summarize(episodes: list[Episode], scores: list[EpisodeScores],
+              personas: dict[str, Persona] | None = None) -> dict:
+    """Aggregate: per metric mean with bootstrap 95% interval; decision alignment by category,
+    archetype, agent strategy and (with ``personas``) Big-Five level; failure kinds; consistency
+    across repeated trials of a persona; terminations."""
     by_id = {s.episode_id: s for s in scores}
     metric_names = sorted({name for s in scores for name in s.results})
     summary: dict = {"episodes": len(episodes), "metrics": {}, "terminations": {}}
@@ -55,7 +59,9 @@ def summarize(episodes: list[Episode], scores: list[EpisodeScores]) -> dict:
 
     da = "decision_alignment"
     if da in metric_names:
-        slices: dict[str, dict[str, list[float]]] = {"category": defaultdict(list), "archetype": defaultdict(list)}
+        slices: dict[str, dict[str, list[float]]] = {"category": defaultdict(list), "archetype": defaultdict(list),
+                                                     "agent": defaultdict(list)}
+        by_trait: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
         graded: list[float] = []
         failures: Counter = Counter()
         for ep in episodes:
@@ -65,6 +71,11 @@ def summarize(episodes: list[Episode], scores: list[EpisodeScores]) -> dict:
                 continue
             slices["category"][ep.category].append(r.value)
             slices["archetype"][ep.archetype].append(r.value)
+            slices["agent"][ep.agent.kind].append(r.value)
+            persona = (personas or {}).get(ep.persona_id)
+            if persona is not None:
+                for trait in TRAITS:
+                    by_trait[trait][getattr(persona.big_five, trait)].append(r.value)
             graded.append(float(r.details.get("graded", r.value)))
             if r.details.get("failure"):
                 failures[r.details["failure"]] += 1
@@ -73,10 +84,41 @@ def summarize(episodes: list[Episode], scores: list[EpisodeScores]) -> dict:
             "graded": _ci(graded),
             "by_category": {k: _ci(v) for k, v in sorted(slices["category"].items())},
             "by_archetype": {k: _ci(v) for k, v in sorted(slices["archetype"].items())},
+            "by_agent": {k: _ci(v) for k, v in sorted(slices["agent"].items())},
+            "by_big_five": {t: {lvl: _ci(by_trait[t][lvl]) for lvl in LEVELS if by_trait[t].get(lvl)}
+                            for t in TRAITS if t in by_trait},
             "failures": dict(failures.most_common()),
         }
+        consistency = trial_consistency(episodes, by_id)
+        if consistency:
+            summary["decision_alignment"]["consistency"] = consistency
     _add_run_level(summary, episodes, scores, metric_names)
     return summary
+
+
+def trial_consistency(episodes: list[Episode], scores_by_id: dict[str, EpisodeScores]) -> dict | None:
+    """Consistency across repeated trials of a persona (``--episodes-per-persona`` > 1).
+
+    Over personas with at least two scored trials: ``same_decision`` = share of personas whose
+    trials all ended with the same decision (same type and product); ``same_alignment`` = share
+    whose trials all got the same decision-alignment value; ``mean_within_std`` = mean over
+    personas of the standard deviation of their trials' values. None with no repeated persona."""
+    trials: dict[str, list[tuple[str, float]]] = defaultdict(list)
+    for ep in episodes:
+        s = scores_by_id.get(ep.id)
+        r = s.results.get("decision_alignment") if s else None
+        if r is None or r.value is None:
+            continue
+        trials[ep.persona_id].append((f"{ep.decision.type}:{ep.decision.product_id}", float(r.value)))
+    repeated = {pid: t for pid, t in trials.items() if len(t) >= 2}
+    if not repeated:
+        return None
+    same_decision = [len({d for d, _ in t}) == 1 for t in repeated.values()]
+    same_value = [len({v for _, v in t}) == 1 for t in repeated.values()]
+    stds = [float(np.std([v for _, v in t])) for t in repeated.values()]
+    return {"personas": len(repeated), "same_decision": round(sum(same_decision) / len(repeated), 4),
+            "same_alignment": round(sum(same_value) / len(repeated), 4),
+            "mean_within_std": round(sum(stds) / len(stds), 4)}
 
 
 def disclosure_by_turn(scores: list[EpisodeScores]) -> dict:

@@ -39,6 +39,10 @@ def print_summary(summary: dict, console: Console | None = None) -> None:
         else:
             f.add_row("(none)", "0")
         console.print(f)
+        cons = da.get("consistency")
+        if cons:
+            console.print(f"consistency over {cons['personas']} personas with repeated trials: "
+                          f"same decision {cons['same_decision']:.2f}, same alignment {cons['same_alignment']:.2f}")
     others = {k: v for k, v in summary.get("metrics", {}).items() if k != "decision_alignment"}
     if others:
         m = Table(title="other metrics (mean, bootstrap 95% CI)")

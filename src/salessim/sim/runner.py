@@ -269,7 +269,7 @@ def score_run(run_dir: str | Path, *, store=None, metric_names: list[str] | None
                 if name in JUDGE_NAMES and r.details.get("judge") and (metric_names is None or name in metric_names):
                     s.results[name] = r
                     carried += 1
-    summary = summarize(episodes, scores)
+    summary = summarize(episodes, scores, personas)
     if judge is None:
         kept = {n for s in scores for n, r in s.results.items() if n in JUDGE_NAMES and r.details.get("judge")}
         summary["skipped"] = {name: SKIP_REASON for name in JUDGE_NAMES if name not in kept}
