@@ -59,9 +59,11 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
+import functools
 import math
 import re
 from dataclasses import dataclass, field
+from collections.abc import Iterable
 from typing import Any, Literal
 
 from salessim.nlu.lexicon import Lexicon, VocabEntry, lexicon
@@ -325,7 +327,7 @@ _FACT_AFTER_RE = re.compile(
 
 _SERIES_AFTER_RE = re.compile(r"\s+(?:lines?|series|range|lineups?|family|models)(?![\w])", re.I)
 _CONDITION_RE = re.compile(
-    r"(?<![\w'])(?:if|as long as|provided(?: that)?|so that|so|make sure|ensure|hopefully|hoping|that|when|unless|whether"
+    r"(?<![\w'])(?:if|as long as|provided(?: that)?|so that|so|make sure|ensure|hopefully|hoping|that(?! one)|when|unless|whether"
     r"|as|ideally|preferably|need|want|hope)\s+(?:[\w'-]+\s+){0,3}$|(?:if|as long as|so|that|unless|whether)\s*$",
     re.I,
 )
@@ -360,8 +362,83 @@ def _owned(text: str, start: int, lo: int) -> bool:
     return bool(_OWNED_RE.search(text, lo, start) or _DECISION_RE.search(text, lo, start))
 
 
+# ---- rejections: a shown or owned product's property turned down -----------------------------
+
+# after a fact about a shown product: "it runs macOS, and that won't work", "it's a Chromebook,
+# which is no good for me", "it's wireless, which rules it out"
+_REJECT_AFTER_RE = re.compile(
+    r"(?<![\w'])(?:(?:that|which|this|it|that one)(?:'s|\s+is|\s+would be|\s+will be|\s+was)\s+(?:just\s+|kind of\s+|kinda\s+"
+    r"|definitely\s+|really\s+|simply\s+|totally\s+|a bit of\s+)?(?:no good|no use|useless|a no[- ]?go|a non[- ]?starter"
+    r"|an? (?:deal[- ]?breaker|problem|issue|shame|pity)|out|a no|a hard no|not (?:going to|gonna) work"
+    r"|not (?:ok|okay|acceptable|an option|for me|what i (?:want|need|'?m after|'?m looking for)|good|great|ideal))"
+    r"|(?:that|which|it|this)(?: just| really| simply)? (?:won'?t|will not|wouldn'?t|doesn'?t|does not|can'?t) (?:work|do|cut it|fly|suit me)"
+    r"|(?:that|which|this) (?:rules?|counts?|knocks?) (?:it|that one|them|those) out"
+    r"|(?:which|that) i (?:really )?(?:hate|can'?t stand|don'?t (?:want|like)|do not (?:want|like))"
+    r"|(?:and|so|but) i (?:really )?(?:don'?t|do not) (?:want|like) (?:that|it)|no good(?: for me)?|not for me"
+    r"|deal[- ]?breaker|no thanks|so no|so that'?s out|can'?t (?:use|have|do) (?:that|it))(?![\w'])",
+    re.I,
+)
+# before it: "unfortunately it runs Windows", "I hate that it's a Chromebook"
+_REJECT_BEFORE_RE = re.compile(
+    r"(?<![\w'])(?:i (?:really )?(?:hate|don'?t like|do not like|dislike|can'?t stand) (?:that|how)|unfortunately|sadly"
+    r"|the (?:problem|issue|catch|downside|trouble) (?:is|being)(?: that)?|too bad|shame)[\s,]+(?:[\w'-]+\s+){0,5}$",
+    re.I,
+)
+# a negation that is part of the fact itself ("it has no touchscreen")
+_FACT_NEG_RE = re.compile(
+    r"(?<![\w'])(?:no|not|without|non|lacks?|n'?t have|not have|isn'?t|aren'?t|is not|wasn'?t|had no|has no)\s+"
+    r"(?:(?:an?|the|any|a proper|a real)\s+)?$",
+    re.I,
+)
+# what the shopper used to own, disliked: "I had Beats before and hated them"
+_PAST_OWNED_RE = re.compile(
+    r"(?<![\w'])(?:i (?:once |previously |already |also )?(?:had|owned|used|tried|bought)|i'?ve (?:had|owned|used|tried|bought)"
+    r"|i have (?:had|owned|used|tried|bought)|used to (?:have|own|use)|returned|got rid of)"
+    r"\s+(?:(?:an?|my|the|this|that|some|old|pairs? of|a pair of|few|a few)\s+){0,2}$"
+    r"|(?<![\w'])my (?:last|old|previous|former|ex)\s+(?:[\w']+\s+){0,4}$",
+    re.I,
+)
+_DISLIKE = (
+    r"hated?|disliked?|didn'?t (?:like|love|enjoy|get on with)|did not (?:like|enjoy)|couldn'?t stand|can'?t stand"
+    r"|regret(?:ted)?(?: it| them| buying)?|sucked|broke(?: down)?|fell apart|died on me|never again|let me down"
+    r"|disappoint(?:ed|ing)|gave me (?:nothing but )?(?:trouble|problems|issues)"
+    r"|(?:was|were|it was|they were) (?:a |an |just |so |really |absolutely |pretty )?(?:terrible|awful|horrible|nightmare"
+    r"|disaster|junk|garbage|trash|rubbish|crap|useless|unreliable|letdown|disappointment|the worst|bad|uncomfortable)"
+)
+_DISLIKE_RE = re.compile(rf"(?<![\w'])(?:{_DISLIKE})(?![\w'])", re.I)
+_DISLIKE_START_RE = re.compile(rf"\s*(?:and\s+)?(?:i\s+|they\s+|it\s+)?(?:really\s+|just\s+)?(?:{_DISLIKE})(?![\w'])", re.I)
+
+
+def _rejected_fact(text: str, s: int, e: int, cs: int) -> bool:
+    """True when the shown product's property at ``text[s:e]`` is turned down in its sentence
+    ("it runs macOS, and that won't work"; "unfortunately it's a Chromebook")."""
+    stop = _SENTENCE_END_RE.search(text, e)
+    hi = min(stop.start() if stop else len(text), e + 90)
+    return bool(_REJECT_AFTER_RE.search(text, e, hi) or _REJECT_BEFORE_RE.search(text, max(cs, s - 80), s))
+
+
+def _disliked_owned(ctx: "_Ctx", s: int, cs: int, ce: int) -> bool:
+    """True when the mention at ``s`` is something the shopper used to own and speaks badly of
+    ("I had Beats before and hated them", "my last laptop was a Chromebook and it was awful");
+    what they own now ("I currently have a Dell and I hate it") stays a fact, not a rejection."""
+    text = ctx.text
+    if not _PAST_OWNED_RE.search(text, max(cs, s - 45), s):
+        return False
+    if _DISLIKE_RE.search(text, cs, ce):
+        return True
+    i = bisect.bisect_right(ctx.starts, s)
+    return i < len(ctx.starts) and ctx.starts[i] == ce and bool(_DISLIKE_START_RE.match(text, ce))
+
+
+def _fact_polarity(text: str, s: int, lo: int) -> bool:
+    """True when the fact states the property itself, False when it states its absence."""
+    return not _FACT_NEG_RE.search(text, max(lo, s - 20), s)
+
+
 def _indifferent(lex: Lexicon, text: str, start: int, lo: int, end: int, hi: int) -> bool:
     if lex.indifference_before_re.search(text, max(lo, start - 60), start):
+        return True
+    if lex.indifference_scoped_re is not None and lex.indifference_scoped_re.search(text, max(lo, start - 80), start):
         return True
     return bool(lex.indifference_after_re.match(text, end, min(hi, end + 50)))
 
@@ -504,6 +581,40 @@ _BETWEEN_RE = re.compile(r"(?<![\w])(?:between|from)[\s$]*$", re.I)
 _NEXT_WORD_RE = re.compile(r"\s*([a-z][\w'-]*)", re.I)
 
 
+# a number turned down with a direction: "the 13-inch one is a bit small", "too heavy at 2 kg"
+_TOO_RE = re.compile(
+    r"(?<![\w'])(?<!not )(?<!n't )(?<!never )(?:(?:way|much|far|just|a bit|a little|a tad|bit|slightly|definitely|kind of"
+    r"|kinda|rather|somewhat|pretty|quite|really)\s+)?(?:too|a bit|a little|a tad|bit|kind of|kinda|rather|slightly"
+    r"|somewhat|on the)\s+(?:(?P<lt>big|large|huge|heavy|bulky|hefty|expensive|pricey|pricy|costly|much|steep|high)"
+    r"|(?P<gt>small|tiny|short|little|low|cramped))(?![\w'])",
+    re.I,
+)
+_TOO_GAP_AFTER_RE = re.compile(
+    r"^(?:[\s,]+|(?:one|ones|model|version|is|are|'s|'re|it|it's|its|that|which|that's|feels?|seems?|looks?|sounds?"
+    r"|was|were|just|honestly|still|probably|for me|to me|me|for|my|taste|liking|screen|display)(?![\w']))*$",
+    re.I,
+)
+_TOO_GAP_BEFORE_RE = re.compile(
+    r"^(?:[\s,$~]+|(?:for me|for us|to me|at|with|weighing|costing|if it'?s|when it'?s|since it'?s|being|it'?s|that'?s"
+    r"|is|honestly|like|about|around|almost|nearly|roughly)(?![\w']))*$",
+    re.I,
+)
+
+
+def _too_direction(text: str, gs: int, ge: int, cs: int, ce: int) -> str | None:
+    """``"lt"``/``"gt"`` when the number at ``text[gs:ge]`` is called too big / too small in its
+    clause ("that's too heavy for me at 2 kg", "the 13-inch one is a bit small"), else None."""
+    m = _TOO_RE.search(text, ge, min(ce, ge + 45))
+    if m and _TOO_GAP_AFTER_RE.match(text[ge:m.start()]):
+        return m.lastgroup
+    last = None
+    for m in _TOO_RE.finditer(text, max(cs, gs - 45), gs):
+        last = m
+    if last and _TOO_GAP_BEFORE_RE.match(text[last.end():gs]):
+        return last.lastgroup
+    return None
+
+
 @dataclass
 class _Qty:
     start: int
@@ -617,6 +728,7 @@ class _Ctx:
     kw_spans: list
     out: list = field(default_factory=list)
     brand_spans: list = field(default_factory=list)
+    shouting: bool = False  # mostly capitals: capitalisation says nothing about product names
 
     def clause(self, pos: int) -> tuple[int, int]:
         """(start, end) of the clause holding ``pos``."""
@@ -734,26 +846,119 @@ def _merge_adjacent(text: str, mentions):
     return out
 
 
+_INDIFF_LIST_RE = re.compile(
+    r"^[\s,]*(?:(?:or|and|nor|and/or|/|&|vs\.?|versus|or even|or maybe)[\s,]+)?(?:(?:a|an|the|some)\s+)?$", re.I)
+
+
+def _indifferent_flags(ctx: _Ctx, mentions) -> list[bool]:
+    """Per mention: does an indifference cue cover it? A cue covers a whole list or "A vs B" of
+    one attribute ("no strong views on Windows vs Mac", "wireless or wired, either way")."""
+    text, lex = ctx.text, ctx.lex
+    flags = []
+    for s, e, _ in mentions:
+        cs, ce = ctx.clause(s)
+        flags.append(_indifferent(lex, text, s, cs, e, ce))
+    if not any(flags):
+        return flags
+
+    def linked(a, b) -> bool:
+        (s1, e1, en1), (s2, _, en2) = mentions[a], mentions[b]
+        return en1.attr == en2.attr and ctx.clause(s1) == ctx.clause(s2) and bool(_INDIFF_LIST_RE.match(text[e1:s2]))
+
+    for i in range(1, len(mentions)):
+        if flags[i - 1] and not flags[i] and linked(i - 1, i):
+            flags[i] = True
+    for i in range(len(mentions) - 2, -1, -1):
+        if flags[i + 1] and not flags[i] and linked(i, i + 1):
+            flags[i] = True
+    return flags
+
+
+# ---- product names: "the Acer Pathway Chromebook 11", "HP Envy x360" ---------------------------
+
+_NAME_TOKEN_RE = re.compile(r"[ \-](?:[A-Z0-9][\w+\-]*|[a-z]{1,3}\d[\w\-]*)(?![\w'])")
+_NAME_STOP = frozenset(
+    "a an and or but the with for in on of to at by from under over not no is are it its it's i i'm i'd i'll my me "
+    "if so as than then that this those these one ones vs and/or".split()
+)
+
+
+def _name_runs(text: str, mentions) -> list[tuple[int, int, int]]:
+    """Product names the text spells out: a capitalised brand followed by capitalised or model
+    words ("Acer Pathway Chromebook 11", "HP Envy x360", "Samsung Galaxy A54 5G"), as
+    (start, end of the brand word, end of the name)."""
+    runs = []
+    for s, e, entry in mentions:
+        if entry.attr != "brand" or not text[s].isupper():
+            continue
+        end = e
+        while True:
+            m = _NAME_TOKEN_RE.match(text, end)
+            if not m or m.group(0)[1:].lower() in _NAME_STOP:
+                break
+            end = m.end()
+        if end > e:
+            runs.append((s, e, end))
+    return runs
+
+
+def _in_product_name(ctx: _Ctx, runs, mentions, s: int, e: int, attr: str) -> bool:
+    """True when the mention ``text[s:e]`` is part of a product's name rather than a wish: it
+    sits inside a name picked with "I'll take the ..." (any attribute), or a word the lexicon
+    does not know, or a line word, stands between the brand and it ("Acer Pathway Chromebook 11",
+    "HP Spectre x360"; but "a Lenovo Windows laptop" and "Apple MacBook" keep their readings)."""
+    text = ctx.text
+    for rs, be, re_ in runs:
+        if not (be <= s and e <= re_):
+            continue
+        cs, _ = ctx.clause(rs)
+        if _DECISION_RE.search(text, max(cs, rs - 45), rs):
+            return True
+        if attr in ("brand", "line"):
+            return False
+        for m in re.finditer(r"[^\s\-]+", text[be:s]):
+            ts, te = be + m.start(), be + m.end()
+            if m.group(0).isdigit():
+                continue
+            inside = [en for ms, me, en in mentions if ms <= ts and te <= me]
+            if not inside or inside[0].attr in ("brand", "line"):
+                return True
+        return False
+    return False
+
+
 def _extract_words(ctx: _Ctx, mentions):
     text, lex = ctx.text, ctx.lex
     mentions = _merge_adjacent(text, mentions)
     # decide polarity / indifference per mention, then chain same-attribute mentions into lists
-    items = []  # (s, e, entry, negated, cs, ce)
+    items = []  # (s, e, entry, negated, cs, ce, rejected)
+    indifferent = _indifferent_flags(ctx, mentions)
+    runs = _name_runs(text, mentions) if not ctx.shouting else []
     prev_end = 0
-    for s, e, entry in mentions:
+    for k, (s, e, entry) in enumerate(mentions):
         cs, ce = ctx.clause(s)
         lo = max(cs, prev_end)
         prev_end = e
-        if _indifferent(lex, text, s, cs, e, ce) or _owned(text, s, cs) or _product_fact(text, s, cs, ctx.brand_spans):
+        if indifferent[k] or (runs and _in_product_name(ctx, runs, mentions, s, e, entry.attr)):
+            continue
+        if _owned(text, s, cs):
+            # what they have is a fact; what they had and disliked is a rejection
+            if entry.kind != "default" and _disliked_owned(ctx, s, cs, ce):
+                items.append((s, e, entry, _fact_polarity(text, s, lo), cs, ce, True))
+            continue
+        if _product_fact(text, s, cs, ctx.brand_spans):
+            # a shown product's property: nothing, unless the shopper turns it down
+            if entry.kind != "default" and _rejected_fact(text, s, e, cs):
+                items.append((s, e, entry, _fact_polarity(text, s, lo), cs, ce, True))
             continue
         neg = _negated(text, s, lo, e)
         if entry.attr in ("brand", "line") and _THE_BEFORE_RE.search(text, max(cs, s - 12), s) and (
                 neg or _FACT_AFTER_RE.match(text, e, ce)) and not _SERIES_AFTER_RE.match(text, e, ce):
             continue  # "not the XPS", "the ThinkPad has no touchscreen": a shown product, not a brand wish
-        items.append((s, e, entry, neg, cs, ce))
+        items.append((s, e, entry, neg, cs, ce, False))
 
     used = [False] * len(items)
-    for i, (s, e, entry, neg, cs, ce) in enumerate(items):
+    for i, (s, e, entry, neg, cs, ce, rejected) in enumerate(items):
         if used[i]:
             continue
         used[i] = True
@@ -763,16 +968,17 @@ def _extract_words(ctx: _Ctx, mentions):
             continue
         if entry.kind == "bool":
             ctx.add(entry.attr, "==", (not entry.value) if neg else entry.value, s, e)
-            for k, v in entry.implies:
-                _emit_implied(ctx, k, v, neg, s, e)
+            if not rejected:
+                for k, v in entry.implies:
+                    _emit_implied(ctx, k, v, neg, s, e)
             continue
         # enum: gather a list "A, B or C" of the same attribute
         group = [(s, e, entry)]
         seps = []
         j, last_e = i + 1, e
         while j < len(items):
-            s2, e2, entry2, _, _, _ = items[j]
-            if entry2.kind != "enum" or entry2.attr != entry.attr or s2 >= ce:
+            s2, e2, entry2, _, _, _, rejected2 = items[j]
+            if entry2.kind != "enum" or entry2.attr != entry.attr or s2 >= ce or rejected2 != rejected:
                 break
             m = _LIST_CONNECT_RE.match(text[last_e:s2])
             if not m:
@@ -801,7 +1007,7 @@ def _extract_words(ctx: _Ctx, mentions):
         values = _ordered_expand(lex, entry.attr, values, text, gs, ge, cs, ce)
         single_multi = len(group) == 1 and len(entry.values) > 1
         _emit_enum(ctx, entry.attr, values, neg, single_multi, gs, ge)
-        if len(group) == 1:
+        if len(group) == 1 and not rejected:
             for k, v in entry.implies:
                 _emit_implied(ctx, k, v, neg, s, e)
 
@@ -929,7 +1135,8 @@ def _extract_numbers(ctx: _Ctx):
         prev_end = ge
         if _OWNED_NUM_RE.search(text, cs, gs):
             continue  # "my old laptop has 8GB" describes what they have, not what they want
-        if _product_fact(text, gs, cs, ctx.brand_spans) and not _POST_CMP_RE.match(text, ge, ce):
+        too = _too_direction(text, gs, kw_end if kw_end is not None else ge, cs, ce) if kind == "single" else None
+        if not too and _product_fact(text, gs, cs, ctx.brand_spans) and not _POST_CMP_RE.match(text, ge, ce):
             continue  # "the XPS costs $1,299" describes a product
         if _DELTA_BEFORE_RE.search(text, max(cs, gs - 30), gs) or (
                 _DELTA_AFTER_RE.match(text, group[-1].end if not group[-1].plus else ge + 1)
@@ -948,6 +1155,8 @@ def _extract_numbers(ctx: _Ctx):
             cmp = pre.lastgroup
         elif post:
             cmp = post.lastgroup
+        if too and cmp in (None, "approx"):
+            cmp = too  # "the 13-inch one is a bit small" -> > 13; "too heavy at 2 kg" -> < 2
         if attr is None and unit is not None:
             attr = _unit_default(lex, unit, values[0])
         if attr is None and unit is None:
@@ -1042,15 +1251,37 @@ def _postprocess(items: list[tuple[Extracted, bool]]) -> list[Extracted]:
     return out
 
 
-def extract_criteria(text: str, category: str) -> list[Extracted]:
+@functools.lru_cache(maxsize=64)
+def _names_re(names: tuple[str, ...]) -> re.Pattern | None:
+    alts = sorted({n.strip() for n in names if n and n.strip()}, key=len, reverse=True)
+    if not alts:
+        return None
+    parts = [r"[\s\-]+".join(re.escape(w) for w in re.split(r"[\s\-]+", a.translate(_TRANS))) for a in alts]
+    return re.compile(rf"(?<![\w])(?:{'|'.join(parts)})(?![\w])", re.I)
+
+
+def _shouting(text: str) -> bool:
+    letters = [ch for ch in text if ch.isalpha()]
+    return len(letters) >= 8 and sum(ch.isupper() for ch in letters) > 0.6 * len(letters)
+
+
+def extract_criteria(text: str, category: str, product_names: Iterable[str] | None = None) -> list[Extracted]:
     """Every criterion that ``text`` states for a product of ``category``, in text order.
 
     See the module docstring for the readings. Returns an empty list for small talk.
+    ``product_names`` (optional, e.g. the catalog names shown to the shopper) are masked where the
+    text spells them out (case and spacing aside): nothing inside such a name is read as a
+    criterion. Without it, only the built-in product-name rule applies.
     """
     if not text or not text.strip():
         return []
     lex = lexicon(category)
     norm = text.translate(_TRANS)
+    name_spans: list[tuple[int, int]] = []
+    if product_names:
+        rx = _names_re(tuple(product_names) if not isinstance(product_names, str) else (product_names,))
+        if rx is not None:
+            name_spans = [(m.start(), m.end()) for m in rx.finditer(norm)]
     kw_spans = []
     if lex.keywords_re is not None:
         kw_spans = [(m.start(), m.end(), lex.keyword_attr[m.lastgroup]) for m in lex.keywords_re.finditer(norm)]
@@ -1059,10 +1290,17 @@ def extract_criteria(text: str, category: str) -> list[Extracted]:
     for s, e, _ in mentions:
         if any(ch.isdigit() for ch in norm[s:e]):
             masked_chars[s:e] = " " * (e - s)
+    for s, e in name_spans:
+        masked_chars[s:e] = " " * (e - s)
+    if name_spans:
+        inside = lambda s, e: any(ns < e and s < ne for ns, ne in name_spans)  # noqa: E731
+        mentions = [m for m in mentions if not inside(m[0], m[1])]
+        kw_spans = [k for k in kw_spans if not inside(k[0], k[1])]
     masked = "".join(masked_chars)
     masked = _MASK_RE.sub(lambda m: " " * (m.end() - m.start()), masked)
     ctx = _Ctx(norm, masked, lex, _clauses(norm), _find_cues(norm), kw_spans,
-               brand_spans=[(s, e) for s, e, en in mentions if en.attr == "brand" or ("brand", ) == tuple(k for k, _ in en.implies)[:1]])
+               brand_spans=[(s, e) for s, e, en in mentions if en.attr == "brand" or ("brand", ) == tuple(k for k, _ in en.implies)[:1]],
+               shouting=_shouting(norm))
     _extract_words(ctx, mentions)
     _extract_lines(ctx)
     _extract_numbers(ctx)

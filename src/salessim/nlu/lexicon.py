@@ -64,6 +64,14 @@ def _lexicon_data() -> dict[str, Any]:
         raise DataError(f"cannot read the NLU lexicon: {exc}", where=str(path)) from exc
 
 
+# what may stand between a tightly scoped indifference cue and the attribute it names: articles
+# and "whether it has" ("open on whether it has a mic"), nothing that names another thing
+_SCOPED_FILL = (
+    r"(?:\s+(?:the|a|an|any|some|whether|if|it|it'?s|its|they|they'?re|there'?s|there is|has|have|having|getting"
+    r"|gets|is|are|comes? with|come with|or|kind of|type of|sort of))*\s*"
+)
+
+
 def _wb(fragment: str) -> str:
     """Wrap a fragment so it only matches whole words."""
     return rf"(?<![\w])(?:{fragment})(?![\w])"
@@ -101,6 +109,7 @@ class Lexicon:
     use_names: dict[str, str]
     indifference_before_re: re.Pattern
     indifference_after_re: re.Pattern
+    indifference_scoped_re: re.Pattern | None = None
     enum_values: dict[str, list[str]] = field(default_factory=dict)
     ordered: frozenset[str] = frozenset({"cpu_class", "gpu"})
 
@@ -202,6 +211,8 @@ def lexicon(category: str) -> Lexicon:
         use_names=use_names,
         indifference_before_re=re.compile(rf"(?<![\w'])(?:{common['indifference_before']})\W*(?:\w+\W+){{0,3}}$", re.I),
         indifference_after_re=re.compile(rf"\W*(?:{common['indifference_after']})(?!\w)", re.I),
+        indifference_scoped_re=(re.compile(rf"(?<![\w'])(?:{common['indifference_scoped']}){_SCOPED_FILL}$", re.I)
+                                if common.get("indifference_scoped") else None),
         enum_values=enum_values,
     )
 

@@ -256,17 +256,27 @@ def _plots_html(runs: list[RunData], lb: Leaderboard, colors: list[str]) -> str:
             _per_turn(runs, colors))
 
 
+def _slice_map(run: RunData, key: str) -> dict[str, Any]:
+    """One slice of a run's decision alignment as {name: interval}; Big-Five slices are
+    flattened to "trait: level"."""
+    entry = (run.summary.get("decision_alignment") or {}).get(key) or {}
+    if key != "by_big_five":
+        return entry
+    return {f"{trait}: {level}": ci for trait, levels in entry.items() for level, ci in levels.items()}
+
+
 def _slices_html(runs: list[RunData]) -> str:
     parts = []
-    for key, title in (("by_category", "category"), ("by_archetype", "archetype")):
-        names = sorted({n for r in runs for n in ((r.summary.get("decision_alignment") or {}).get(key) or {})})
+    for key, title in (("by_category", "category"), ("by_archetype", "archetype"), ("by_agent", "agent strategy"),
+                       ("by_big_five", "Big-Five level")):
+        names = sorted({n for r in runs for n in _slice_map(r, key)})
         if not names:
             continue
         head = "".join(f'<th class="num">run {i + 1}</th>' for i in range(len(runs)))
         body = []
         for name in names:
             cells = "".join(
-                f'<td class="num">{_e(format_cell(((r.summary.get("decision_alignment") or {}).get(key) or {}).get(name)))}'
+                f'<td class="num">{_e(format_cell(_slice_map(r, key).get(name)))}'
                 f'{_e(_slice_n(r, key, name))}</td>' for r in runs)
             body.append(f"<tr><td>{_e(name)}</td>{cells}</tr>")
         parts.append(f"<h3>Decision alignment by {title}</h3><div class=\"table-wrap\"><table class=\"slices\">"
@@ -345,7 +355,7 @@ def _run_level_html(runs: list[RunData]) -> str:
 
 
 def _slice_n(run: RunData, key: str, name: str) -> str:
-    entry = ((run.summary.get("decision_alignment") or {}).get(key) or {}).get(name) or {}
+    entry = _slice_map(run, key).get(name) or {}
     return f" (n={entry['n']})" if entry.get("n") else ""
 
 
