@@ -92,3 +92,22 @@ def test_fast_enough():
             extract_criteria(s, "laptops")
     per_sentence_ms = (time.process_time() - t0) / (n * len(sentences)) * 1000
     assert per_sentence_ms < 2.0  # typically ~0.2 ms; loose bound for busy machines
+
+
+def test_product_names_are_masked():
+    text = "Can I see the Pathway Chromebook 11? I want a Chromebook under $400."
+    names = ["Pathway Chromebook 11", "Dell XPS 13"]
+    got = [x.describe() for x in extract_criteria(text, "laptops", product_names=names)]
+    assert got == ["os == ChromeOS", "price < 400"]
+    # case and spacing aside; a shown product's name creates no brand, os or size wish
+    assert extract_criteria("I'll think about the dell  xps 13.", "laptops", product_names=names) == []
+    # default behaviour without names
+    assert [x.attribute for x in extract_criteria("I like the Pathway Chromebook 11", "laptops")] == ["os"]
+    assert extract_criteria("I like the Pathway Chromebook 11", "laptops", product_names=names) == []
+    assert extract_criteria("under $400", "laptops", product_names=[]) == extract_criteria("under $400", "laptops")
+
+
+def test_rejections_skip_implied_criteria():
+    # macOS implies Apple as a wish, but turning down macOS says nothing about the brand
+    xs = extract_criteria("That one runs macOS, and that won't work. I need 16GB.", "laptops")
+    assert [x.describe() for x in xs] == ["os != macOS", "ram_gb >= 16 (must)"]

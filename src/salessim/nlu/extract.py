@@ -34,7 +34,16 @@ Words
   allowing all values but one ("dedicated graphics") -> ``!= integrated``; its negation -> ``==``.
 - "at least an i5" / "i7 or better" on ordered enums (cpu_class, gpu) -> ``in`` the values from
   that level up.
-- Indifference ("I don't need a touchscreen", "brand doesn't matter") yields nothing.
+- Indifference ("I don't need a touchscreen", "brand doesn't matter") yields nothing. Tightly
+  scoped cues ("I'm open on/about/to", "flexible on", "I'm easy on", "no idea about", "not sure
+  about", "no strong views/feelings on", "don't mind if", "doesn't matter whether", "not fussed/
+  bothered about", "either way on") cover the attribute named right after them, with only articles
+  or "whether it has" in between ("I'm open on ANC", "I'm flexible on a mic"; but "I'm open to
+  anything with a touchscreen" stays a wish), or the attribute whose noun they name ("I'm easy on
+  the brand, Dell or HP"). A cue covers a whole list or "A vs B" of one attribute ("no strong
+  views on Windows vs Mac", "wireless or wired, either way"), never another attribute or clause
+  ("I need wireless, and I'm open on ANC" keeps the wireless wish). The cue lists are data
+  (``indifference_*`` and ``attribute_nouns`` in the lexicon).
 - Vague words take documented defaults from the lexicon ("lightweight" laptop -> ``weight_kg <=
   1.5``, "all-day battery" -> ``battery_hours >= 10``, phone "big battery" -> ``battery_mah >=
   4500``, "cheap" laptop -> ``price <= 500``) unless the same text gives a number for that
@@ -46,6 +55,39 @@ Not criteria
   wanted", "saves me 200 bucks"), and questions about products rather than wishes ("Does it have
   5G?", "Is the OnePlus any good?", "the difference between on-ear and over-ear") yield nothing.
   Other questions are kept with ``question=True`` ("Do you have anything under $500?").
+
+Rejections
+- A shown product's property turned down in the same sentence is negated: "That one runs macOS,
+  and that won't work" -> ``os != macOS``; "it's a Chromebook, which is no good for me",
+  "unfortunately it's a 2-in-1", "I hate that it runs Windows" likewise. A fact stating an absence
+  flips the other way ("the ThinkPad has no touchscreen, which is a problem" -> ``touchscreen ==
+  True``). Implied criteria are not read (turning down macOS is no brand wish). Without a
+  rejection ("it runs Windows, which is fine") a fact stays no criterion. "Windows won't work for
+  me" / "is no good" negate like "is out".
+- What the shopper *used to* own and speaks badly of is rejected ("I had Beats before and hated
+  them" -> ``brand != Beats``; "my last phone was an iPhone and I hated it" -> ``os != iOS``);
+  what they own now stays a fact even when disliked ("I currently have a Dell and I hate it" ->
+  nothing: the complaint may be about that one device).
+- A number called too big or too small in its clause takes the strict opposite bound, whether
+  it is a shown product's or not: "that's too heavy for me at 2 kg" -> ``weight_kg < 2``; "$1,299
+  is too expensive" -> ``price < 1299``; "the 13-inch one is a bit small" -> ``screen_in > 13``
+  (the number said, not its size class: 13.3 still passes, kept simple and within the matching
+  tolerance); "256GB is a bit small" -> ``storage_gb > 256``. Cues: too/a bit/a little/kind of/
+  on the + big, large, heavy, bulky, expensive, pricey, much, high (-> ``<``) or small, tiny,
+  short, little, low (-> ``>``); "not too big" is no cue. An explicit comparator wins. A shown
+  product's number turned down without a direction ("the XPS costs $1,299, and that won't work")
+  yields nothing: the words do not say which way the shopper wants to go.
+
+Product names
+- Words inside a product name are not wishes. Built-in rule (capitalisation-based, so skipped for
+  text written mostly in capitals): a name is a capitalised brand (or brand line word) followed by
+  capitalised or model words ("Acer Pathway Chromebook 11", "HP Spectre x360", "Samsung Galaxy A54
+  5G"). A mention inside it is dropped when a word the lexicon does not know, or a line word,
+  stands between the brand and it ("Pathway", "Spectre"); a name picked with "I'll take the ..."
+  drops everything in it. "Apple MacBook" and "a Lenovo Windows 11 laptop" keep their readings.
+- ``extract_criteria(..., product_names=[...])`` also masks every spelled-out occurrence of the
+  given names (case and spacing aside): nothing inside one is read, not even its brand or size.
+  Without it the behaviour is the built-in rule alone.
 
 Strength
 - ``must`` from cues such as must, need, has to, only, can't, won't consider, non-negotiable,
@@ -250,7 +292,8 @@ _NEG_RE = re.compile(
 _NEG_RESET_RE = re.compile(r"(?<![\w'])(?:but|prefer|want|like|love|need|looking|rather have|and|yes|only|just|so|maybe|instead)(?![\w'])", re.I)
 _POST_NEG_RE = re.compile(
     r"\W*(?:(?:is|are|'s|'re) (?:out|a no[- ]?go|off the table|out of the question|not an option|not for me|banned|excluded)"
-    r"|need not apply|no thanks|please no|not please)(?![\w])",
+    r"|need not apply|no thanks|please no|not please|(?:won'?t|will not|doesn'?t|does not) work for (?:me|us)"
+    r"|(?:is|are|'s|'re) (?:no good|a non[- ]?starter|not going to work|a no[- ]go))(?![\w])",
     re.I,
 )
 _WORD_RE = re.compile(r"[\w'$]+")
@@ -435,11 +478,15 @@ def _fact_polarity(text: str, s: int, lo: int) -> bool:
     return not _FACT_NEG_RE.search(text, max(lo, s - 20), s)
 
 
-def _indifferent(lex: Lexicon, text: str, start: int, lo: int, end: int, hi: int) -> bool:
+def _indifferent(lex: Lexicon, text: str, start: int, lo: int, end: int, hi: int, attr: str | None = None) -> bool:
     if lex.indifference_before_re.search(text, max(lo, start - 60), start):
         return True
     if lex.indifference_scoped_re is not None and lex.indifference_scoped_re.search(text, max(lo, start - 80), start):
         return True
+    if attr is not None and lex.indifference_noun_re is not None:
+        m = lex.indifference_noun_re.search(text, max(lo, start - 90), start)
+        if m and lex.noun_attr.get(m.lastgroup) == attr:
+            return True
     return bool(lex.indifference_after_re.match(text, end, min(hi, end + 50)))
 
 
@@ -855,9 +902,9 @@ def _indifferent_flags(ctx: _Ctx, mentions) -> list[bool]:
     one attribute ("no strong views on Windows vs Mac", "wireless or wired, either way")."""
     text, lex = ctx.text, ctx.lex
     flags = []
-    for s, e, _ in mentions:
+    for s, e, en in mentions:
         cs, ce = ctx.clause(s)
-        flags.append(_indifferent(lex, text, s, cs, e, ce))
+        flags.append(_indifferent(lex, text, s, cs, e, ce, en.attr))
     if not any(flags):
         return flags
 
@@ -898,7 +945,8 @@ def _name_runs(text: str, mentions) -> list[tuple[int, int, int]]:
                 break
             end = m.end()
         if end > e:
-            runs.append((s, e, end))
+            first = re.match(r"\S+", text[s:e])  # "HP Spectre" (merged) -> the brand word is "HP"
+            runs.append((s, s + first.end(), end))
     return runs
 
 

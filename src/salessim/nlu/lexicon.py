@@ -110,6 +110,8 @@ class Lexicon:
     indifference_before_re: re.Pattern
     indifference_after_re: re.Pattern
     indifference_scoped_re: re.Pattern | None = None
+    indifference_noun_re: re.Pattern | None = None  # cue + attribute noun; group names in noun_attr
+    noun_attr: dict[str, str] = field(default_factory=dict)
     enum_values: dict[str, list[str]] = field(default_factory=dict)
     ordered: frozenset[str] = frozenset({"cpu_class", "gpu"})
 
@@ -198,6 +200,17 @@ def lexicon(category: str) -> Lexicon:
         use_parts.append(f"(?P<u{i}>{pat})")
 
     enum_values = {a.name: list(a.values or []) for a in schema.attributes if a.type == "enum"}
+    noun_attr, noun_parts = {}, []
+    for i, (attr, pat) in enumerate((common.get("attribute_nouns") or {}).items()):
+        if schema.attribute(attr) is not None:
+            noun_attr[f"n{i}"] = attr
+            noun_parts.append(f"(?P<n{i}>{pat})")
+    cues = "|".join(c for c in (common.get("indifference_scoped"), common.get("indifference_before")) if c)
+    noun_re = None
+    if noun_parts and cues:
+        noun_re = re.compile(
+            rf"(?<![\w'])(?:{cues}){_SCOPED_FILL}(?:(?:the|my|a|an)\s+)?(?:{'|'.join(noun_parts)})(?![\w'])"
+            r"[\s,:;-]*(?:(?:like|say|e\.g\.|such as|whether it'?s|be it|either|so)[\s,]+)?(?:(?:a|an|the)\s+)?$", re.I)
     return Lexicon(
         category=cat,
         schema=schema,
@@ -214,6 +227,8 @@ def lexicon(category: str) -> Lexicon:
         indifference_scoped_re=(re.compile(rf"(?<![\w'])(?:{common['indifference_scoped']}){_SCOPED_FILL}$", re.I)
                                 if common.get("indifference_scoped") else None),
         enum_values=enum_values,
+        indifference_noun_re=noun_re,
+        noun_attr=noun_attr,
     )
 
 
