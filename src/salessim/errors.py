@@ -14,7 +14,10 @@ class SalesSimError(Exception):
     def __init__(self, message: str, *, where: str | None = None, hint: str | None = None):
         self.where = where
         self.hint = hint
-        parts = [f"{where}: {message}" if where else message]
+        first = f"{where}: {message}" if where else message
+        if hint and first and first[-1] not in ".!?:":
+            first += "."
+        parts = [first]
         if hint:
             parts.append(hint)
         super().__init__(" ".join(parts).replace("\n", " "))

@@ -104,6 +104,9 @@ def run(
     cfg = apply_overrides(base, overrides)
     if not resume:
         check_run_config(cfg)
+        from salessim.sim.runner import load_run_personas
+
+        load_run_personas(cfg)  # a bad persona file fails here, before the progress bar starts
     if out is None:
         stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
         out = Path("runs") / f"{stamp}-{_label(cfg.shopper.kind, cfg.shopper.model)}-vs-{_label(cfg.agent.kind, cfg.agent.model)}"
