@@ -17,21 +17,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import itertools
 import os
-import signal
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Iterator
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_llm_throughput import measure  # noqa: E402
 
+from salessim.llm.testserver import server_subprocess  # noqa: E402
 from salessim.schema.run import ModelConfig  # noqa: E402
 
 
@@ -85,26 +82,9 @@ async def run_level(base_url: str, level: int, latency_s: float, n_episodes: int
             "ratio": per_minute / bound if bound and bound != float("inf") else float("nan"), "endings": endings}
 
 
-@contextlib.contextmanager
-def role_play_server(latency_ms: float) -> Iterator[str]:
+def role_play_server(latency_ms: float):
     """The base URL of a role-playing test server running in a child process."""
-    proc = subprocess.Popen([sys.executable, "-m", "salessim.llm.responders", "--port", "0",
-                             "--latency-ms", str(latency_ms)], stdout=subprocess.PIPE, text=True)
-    try:
-        line = proc.stdout.readline() if proc.stdout else ""
-        urls = [w for w in line.split() if w.startswith("http://")]
-        if not urls:
-            raise RuntimeError(f"the test server did not start (said {line!r})")
-        yield urls[0]
-    finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        if proc.stdout:
-            proc.stdout.close()
+    return server_subprocess("salessim.llm.responders", "--latency-ms", str(latency_ms))
 
 
 def main() -> None:

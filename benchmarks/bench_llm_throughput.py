@@ -17,15 +17,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import signal
-import subprocess
 import sys
 import time
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Iterator
 
 from salessim.llm import ChatRequest, EndpointConfig, OpenAIChatClient
-from salessim.llm.testserver import ChatTestServer
+from salessim.llm.testserver import ChatTestServer, server_subprocess
 
 
 @dataclass
@@ -123,26 +121,8 @@ def _server(latency_s: float, *, in_process: bool) -> Iterator[str]:
         with ChatTestServer(latency_s=latency_s) as server:
             yield server.base_url
         return
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "salessim.llm.testserver", "--port", "0", "--quiet",
-         "--latency-ms", str(latency_s * 1000.0)],
-        stdout=subprocess.PIPE, text=True,
-    )
-    try:
-        line = proc.stdout.readline() if proc.stdout else ""
-        urls = [word for word in line.split() if word.startswith("http://")]
-        if not urls:
-            raise RuntimeError(f"the test server did not start (said {line!r})")
-        yield urls[0]
-    finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        if proc.stdout:
-            proc.stdout.close()
+    with server_subprocess("salessim.llm.testserver", "--quiet", "--latency-ms", str(latency_s * 1000.0)) as url:
+        yield url
 
 
 if __name__ == "__main__":

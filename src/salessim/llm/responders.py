@@ -22,10 +22,11 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import time
 from typing import Any, Iterable
 
-from salessim.llm.testserver import ChatTestServer, Fault, FaultFn, Reply, echo_responder, tool_reply
+from salessim.llm.testserver import (
+    ChatTestServer, Fault, FaultFn, Reply, echo_responder, serve_until_interrupted, tool_reply,
+)
 
 SHOPPER_LINES = (
     "Hi! I'm looking for something for work and travel.",
@@ -213,15 +214,7 @@ def main(argv: Iterable[str] | None = None) -> None:
 
     server = ChatTestServer(roleplay_responder, port=args.port, latency_s=args.latency_ms / 1000.0,
                             fault_fn=fault_fn, api_key=args.api_key)
-    server.start()
-    print(f"SalesSim role-play server: {server.base_url}", flush=True)
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.stop()
+    serve_until_interrupted(server, lambda srv: f"SalesSim role-play server: {srv.base_url}")
 
 
 if __name__ == "__main__":

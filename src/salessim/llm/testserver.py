@@ -24,13 +24,17 @@ Command line (for manual runs; stop with Ctrl-C)::
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import signal
+import subprocess
+import sys
 import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 FAULT_HEADER = "X-Salessim-Fault"
 
@@ -550,6 +554,42 @@ def _apply_fault(reply: Reply, fault: Fault) -> Reply:
     return reply
 
 
+def serve_until_interrupted(server: "ChatTestServer", banner: Callable[["ChatTestServer"], str]) -> None:
+    """Start ``server``, print ``banner(server)`` (the URL in it is what :func:`server_subprocess`
+    reads), and serve until Ctrl-C / SIGINT."""
+    server.start()
+    print(banner(server), flush=True)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+
+
+@contextlib.contextmanager
+def server_subprocess(module: str, *args: str) -> Iterator[str]:
+    """Run ``python -m MODULE --port 0 ARGS`` (a test server's command line) in a child process,
+    so its threads do not compete with the caller for the GIL, and yield its base URL."""
+    proc = subprocess.Popen([sys.executable, "-m", module, "--port", "0", *args], stdout=subprocess.PIPE, text=True)
+    try:
+        line = proc.stdout.readline() if proc.stdout else ""
+        urls = [word for word in line.split() if word.startswith("http://")]
+        if not urls:
+            raise RuntimeError(f"the test server did not start (said {line!r})")
+        yield urls[0].rstrip(",;")
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        if proc.stdout:
+            proc.stdout.close()
+
+
 def main(argv: Iterable[str] | None = None) -> None:
     """Run the test server in the foreground until interrupted."""
     parser = argparse.ArgumentParser(
@@ -583,16 +623,8 @@ def main(argv: Iterable[str] | None = None) -> None:
     server = ChatTestServer(host=args.host, port=args.port, model=args.model,
                             latency_s=args.latency_ms / 1000.0, fault_fn=fault_fn,
                             api_key=args.api_key, verbose=not args.quiet)
-    server.start()
-    print(f"SalesSim test server: {server.base_url} (model {args.model}, "
-          f"latency {args.latency_ms:g} ms); Ctrl-C to stop", flush=True)
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.stop()
+    serve_until_interrupted(server, lambda srv: f"SalesSim test server: {srv.base_url} (model {args.model}, "
+                                                f"latency {args.latency_ms:g} ms); Ctrl-C to stop")
 
 
 if __name__ == "__main__":
