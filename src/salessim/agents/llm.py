@@ -44,7 +44,7 @@ from salessim.llm.endpoints import (
     sampling_params,
 )
 from salessim.llm.pricing import usage_of
-from salessim.llm.prompts import fill, load_prompt_data, render_prompt
+from salessim.llm.prompts import fill, load_prompt_data, render_prompt, with_article
 from salessim.llm.protocol import ChatClient, ChatResponse
 from salessim.schema import Message, ParticipantInfo, Product, ToolCall, Usage
 from salessim.schema.run import ModelConfig
@@ -68,10 +68,6 @@ def _nlu():
     return mention_products, mentions_unknown_products
 
 
-def _article(word: str) -> str:
-    if word.startswith(("pair ", "set ")):
-        return f"a {word}"
-    return f"an {word}" if word[:1].lower() in "aeiou" else f"a {word}"
 
 
 # ------------------------------------------------------------------------ products in a reply
@@ -233,7 +229,7 @@ class LLMSalesAgent:
         example = f"{products[0].name} ({products[0].id})" if products else "Example Model 13 (lap-001)"
         return render_prompt(
             "agent_system.md",
-            singular_with_article=_article(schema.singular),
+            singular_with_article=with_article(schema.singular),
             plural=schema.display_name.lower(),
             filter_keys=", ".join(filter_keys(schema)),
             example=example,

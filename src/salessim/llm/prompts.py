@@ -106,3 +106,10 @@ def fill(text: str, **values: Any) -> str:
         return str(values[key])
 
     return _SLOT.sub(_sub, text)
+
+
+def with_article(word: str) -> str:
+    """``word`` with its indefinite article: "a laptop", "an earbud", "a pair of headphones"."""
+    if word.startswith(("pair ", "set ")):
+        return f"a {word}"
+    return f"an {word}" if word[:1].lower() in "aeiou" else f"a {word}"

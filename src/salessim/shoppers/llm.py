@@ -68,7 +68,7 @@ from salessim.llm.endpoints import (
     sampling_params,
 )
 from salessim.llm.pricing import usage_of
-from salessim.llm.prompts import fill, load_prompt_data, render_prompt
+from salessim.llm.prompts import fill, load_prompt_data, render_prompt, with_article
 from salessim.llm.protocol import ChatClient, ChatResponse
 from salessim.schema import CategorySchema, Criterion, Message, ParticipantInfo, Persona, ShopperAction, Usage
 from salessim.schema.run import ModelConfig
@@ -168,10 +168,6 @@ def _big_five_lines(persona: Persona) -> str:
     return "\n".join(lines)
 
 
-def _article(word: str) -> str:
-    if word.startswith(("pair ", "set ")):
-        return f"a {word}"
-    return f"an {word}" if word[:1].lower() in "aeiou" else f"a {word}"
 
 
 def shopper_system_prompt(persona: Persona, *, vision: bool, tool_calling: bool,
@@ -186,7 +182,7 @@ def shopper_system_prompt(persona: Persona, *, vision: bool, tool_calling: bool,
     profile = persona.profile
     return render_prompt(
         "shopper_system.md",
-        singular_with_article=_article(singular),
+        singular_with_article=with_article(singular),
         plural=plural,
         name=profile.name,
         first_name=profile.name.split()[0] if profile.name.split() else profile.name,
