@@ -18,22 +18,14 @@ app = typer.Typer(
 
 
 def _register() -> None:
-    from salessim.cli import personas_cmd, store_cmd
+    """Add every command group. Heavy imports (torch, the LLM SDK) stay inside the commands."""
+    from salessim.cli import import_cmd, personas_cmd, report_cmd, run_cmd, store_cmd, train_cmd
 
+    run_cmd.register(app)
+    import_cmd.register(app)
+    report_cmd.register(app)
     app.add_typer(store_cmd.app, name="store")
     app.add_typer(personas_cmd.app, name="personas")
-    try:
-        from salessim.cli import run_cmd
-    except ImportError:  # pragma: no cover - during bootstrap
-        return
-    run_cmd.register(app)
-    from salessim.cli import import_cmd
-    import_cmd.register(app)
-    from salessim.cli import report_cmd
-
-    report_cmd.register(app)
-    from salessim.cli import train_cmd
-
     train_cmd.register(app)
 
 
