@@ -87,15 +87,15 @@ def test_format_action_round_trips():
 def test_compact_persona_and_cards():
     p = P()
     text = render_persona(p)
-    assert text.splitlines()[1:] == ["c1 price<=800 !", "c2 os=Windows !", "c3 ram_gb>=16 (2)",
-                                     "c4 color in blue/green (0.5)"]
+    assert text.splitlines()[1:] == ["must c1 price<=800 !", "must c2 os=Windows !", "want c3 ram_gb>=16 (2)",
+                                     "want c4 color in blue/green (0.5)"]
     assert criterion_code(p.criteria[2]) == "ram_gb>=16 (2)"
     b = STORE.catalog.get("b")
-    assert render_card("p2", b, p, RenderConfig(card="sections"), {"color"}) == "p2 Dell $1200 must c1- c2- want c3+ c4?"
-    assert render_card("p2", b, p, RenderConfig(card="marks"), {"color"}) == "p2 Dell $1200 c1!- c2!- c3+ c4?"
-    assert render_card("p2", b, p, RenderConfig(card="verdict"), {"color"}) == "p2 Dell $1200 breaks c1 c2 want c3+ c4?"
+    assert render_card("p2", b, p, RenderConfig(card="sections"), {"color"}) == "must c1- c2- want c3+ c4? = p2 Dell $1200"
+    assert render_card("p2", b, p, RenderConfig(card="marks"), {"color"}) == "c1!- c2!- c3+ c4? = p2 Dell $1200"
+    assert render_card("p2", b, p, RenderConfig(card="verdict"), {"color"}) == "breaks c1 c2 want c3+ c4? = p2 Dell $1200"
     a = STORE.catalog.get("a")
-    assert render_card("p1", a, p, RenderConfig(card="verdict"), {"color"}) == "p1 Dell $700 fits want c3+ c4?"
+    assert render_card("p1", a, p, RenderConfig(), {"color"}) == "fits want c3+ c4? = p1 Dell $700"
     plain = render_card("p2", b, p, RenderConfig(card="values"), hidden={"color"})
     assert plain == "p2 Dell $1200 os=macOS ram_gb=16 color=?"
     full = render_persona(p, RenderConfig(style="full"))
@@ -108,11 +108,13 @@ def test_render_env_assigns_refs_in_order_and_shortens_repeats():
     msgs = [Message(role="agent", text="Here you go. These are great. Which do you like?", presented_product_ids=["b", "a"])]
     out = render_env(msgs, p, r, STORE.catalog, RenderConfig(card="sections"))
     assert r.ids == ["b", "a"]
-    assert out.splitlines() == ["Here you go. Which do you like?", "p1 Dell $1200 must c1- c2- want c3+ c4-",
-                                "p2 Dell $700 must c1+ c2+ want c3+ c4-"]
-    again = render_env([Message(role="agent", text="Or these.", presented_product_ids=["a", "c"])], p, r,
-                       STORE.catalog, RenderConfig(card="sections"))
-    assert again.splitlines() == ["Or these.", "p3 Dell $800 must c1+ c2+ want c3- c4-", "again p2"]
+    assert out.splitlines() == ["Here you go. Which do you like?", "must c1- c2- want c3+ c4- = p1 Dell $1200",
+                                "must c1+ c2+ want c3+ c4- = p2 Dell $700"]
+    msg = [Message(role="agent", text="Or these.", presented_product_ids=["a", "c"])]
+    again = render_env(msg, p, ProductRefs(r.ids), STORE.catalog, RenderConfig(card="sections", repeat_cards=False))
+    assert again.splitlines() == ["Or these.", "must c1+ c2+ want c3- c4- = p3 Dell $800", "again p2"]
+    again = render_env(msg, p, ProductRefs(r.ids), STORE.catalog, RenderConfig(card="sections"))
+    assert again.splitlines()[1] == "must c1+ c2+ want c3+ c4- = p2 Dell $700"
 
 
 def test_compact_agent_text_keeps_first_sentence_and_questions():

@@ -98,6 +98,8 @@ class SFTDataSection(_Strict):
     say_words: int | None = Field(default=12, ge=1,
                                   description="keep at most N free words per SAY target (criterion refs always kept)")
     drop_views: bool = Field(default=True, description="leave the scripted shopper's VIEW actions out of the targets")
+    refs_only: bool = Field(default=False, description="SAY targets: only criterion refs when the utterance states "
+                                                       "criteria (compact style)")
     seed: int = 0
 
 

@@ -11,7 +11,8 @@ shopper's actions as protocol targets (:func:`compact_target`): ``VIEW``/``BUY``
 local product references; ``SAY`` with every sentence that states one of the persona's criteria
 (read by :func:`salessim.metrics.episode_view.criteria_disclosed`, the same reading the metrics
 use) replaced by the criterion references ``cN``, and the other sentences kept up to
-``say_words`` words. With ``drop_views`` the shopper's VIEW actions and their results are left out
+``say_words`` words (with ``refs_only``: only the references, or, for an utterance stating no
+criterion, its first sentence cut to ``say_words`` words). With ``drop_views`` the shopper's VIEW actions and their results are left out
 (with per-criterion marks on the product cards a view tells a text-only model nothing new).
 """
 
@@ -44,9 +45,18 @@ def _disclosed(persona: Persona, text: str) -> list[int]:
         return []
 
 
-def compact_target(text: str, persona: Persona, disclosed_keys: Sequence[str] = (), say_words: int | None = 12) -> str:
-    """The SAY text of a scripted utterance for a small model (see the module docstring)."""
+def compact_target(text: str, persona: Persona, disclosed_keys: Sequence[str] = (), say_words: int | None = 12,
+                   refs_only: bool = False) -> str:
+    """The SAY text of a scripted utterance for a small model (see the module docstring). With
+    ``refs_only``, an utterance that states criteria becomes just their references, and one that
+    states none its first sentence cut to ``say_words`` words."""
     sentences = [s for s in _SENTENCE_SPLIT.split(" ".join(text.split())) if s]
+    if refs_only:
+        refs = compact_target(text, persona, disclosed_keys, say_words=0)
+        if refs != "hmm.":
+            return refs
+        words = sentences[0].split() if sentences else ["hmm."]
+        return " ".join(words[: say_words or len(words)])
     out: list[str] = []
     free = 0
     stated: list[int] = []
@@ -79,7 +89,7 @@ def _is_view(m: Message) -> bool:
 
 
 def episode_to_transcript(episode: Episode, persona: Persona, tokenizer, catalog, render: RenderConfig,
-                          *, say_words: int | None = 12, drop_views: bool = True,
+                          *, say_words: int | None = 12, drop_views: bool = True, refs_only: bool = False,
                           template_kwargs: dict[str, Any] | None = None) -> TokenTranscript:
     """The shopper model's chat for ``episode`` with the scripted actions as targets (mask 1)."""
     t = TokenTranscript(tokenizer, template_kwargs)
@@ -99,7 +109,7 @@ def episode_to_transcript(episode: Episode, persona: Persona, tokenizer, catalog
             action = m.action
             if action is None:
                 continue
-            t.add_policy_text(_target(m, persona, refs, render, say_words))
+            t.add_policy_text(_target(m, persona, refs, render, say_words, refs_only))
             pending_view = action.product_id if action.type == "view_product" else None
             acted = True
         elif m.role == "agent" and m.text.strip():
@@ -109,7 +119,8 @@ def episode_to_transcript(episode: Episode, persona: Persona, tokenizer, catalog
     return t
 
 
-def _target(m: Message, persona: Persona, refs: ProductRefs, render: RenderConfig, say_words: int | None) -> str:
+def _target(m: Message, persona: Persona, refs: ProductRefs, render: RenderConfig, say_words: int | None,
+            refs_only: bool = False) -> str:
     """The protocol text of a scripted shopper message. Compact style: SAY with criterion refs,
     LEAVE with the shopper's own short words (not the internal reason), BUY/VIEW with refs only."""
     action = m.action
@@ -120,10 +131,13 @@ def _target(m: Message, persona: Persona, refs: ProductRefs, render: RenderConfi
             return f"LEAVE {' '.join((m.text or action.reason or '').split())}".rstrip()
         return format_action(action, refs)
     if action.type == "say":
-        return format_action(action, refs, say=compact_target(m.text, persona, m.meta.get("disclosed", ()), say_words))
+        return format_action(action, refs, say=compact_target(m.text, persona, m.meta.get("disclosed", ()), say_words,
+                                                              refs_only))
     if action.type == "leave":
         first = _SENTENCE_SPLIT.split(" ".join((m.text or "nothing here fits").split()))[0]
         words = first.split()
+        if refs_only:
+            words = words[:say_words]
         return "LEAVE " + " ".join(words[: say_words or len(words)])
     return format_action(action.model_copy(update={"text": ""}), refs)
 

@@ -10,13 +10,13 @@ are the user. Messages:
   - ``compact`` (small models): one header line and one line per criterion, e.g.::
 
         shop laptops | novice | stressed
-        c1 price<=800 !
-        c2 os=Windows !
-        c3 ram_gb>=16 (2)
-        c4 color in blue/green (0.5)
+        must c1 price<=800 !
+        must c2 os=Windows !
+        want c3 ram_gb>=16 (2)
+        want c4 color in blue/green (0.5)
 
-    ``!`` marks a dealbreaker, ``(w)`` a preference of weight w. ``cN`` is the criterion's
-    reference, usable in SAY actions (see below).
+    ``must`` / ``!`` mark a dealbreaker, ``want`` / ``(w)`` a preference of weight w. ``cN`` is the
+    criterion's reference, usable in SAY actions (see below).
   - ``full`` (chat models): profile, traits, goal, the criteria with the persona's phrasings and
     the protocol instructions (``data/shoppers/hf_instructions.md`` is not needed: the text is
     :data:`PROTOCOL_HELP`).
@@ -27,17 +27,20 @@ are the user. Messages:
   it presents, and the results of the shopper's own ``VIEW`` actions. A product gets a local
   reference ``p1, p2, ...`` in order of first presentation. Cards, compact style::
 
-      p1 Apple $1049 breaks c1 want c3+ c4?      card=verdict (default): the dealbreakers it breaks
-                                                 (``fits`` when none, ``unsure cN`` when unknown),
-                                                 then + meets / - fails / ? unknown per preference
-      p1 Apple $1049 must c1- c2+ want c3+ c4?   card=sections: marks, dealbreakers (must) first
-      p1 Apple $1049 c1!- c2!+ c3+ c4?           card=marks: criteria in order, ! on dealbreakers
+      breaks c1 want c3+ c4? = p1 Apple $1049    card=verdict (default): the dealbreakers it
+                                                 breaks (``fits`` when none, ``unsure cN`` when
+                                                 unknown), then + meets / - fails / ? unknown
+                                                 per preference
+      must c1- c2+ want c3+ c4? = p1 Apple $1049   card=sections: marks, dealbreakers (must) first
+      c1!- c2!+ c3+ c4? = p1 Apple $1049           card=marks: criteria in order, ! on dealbreakers
       p1 Apple $1049 os=macOS ram_gb=16 color=?  card=values: the criteria's attributes only; the
                                                  model compares them itself (chat models)
 
+  The verdict comes before the reference so that, in a causal model, the reference's tokens can
+  see it (what a BUY has to choose by).
   Visual-only attributes (colour) are unknown (``?``) unless the shopper viewed the product with
-  vision. Full style lists every text attribute instead. In compact style a product presented
-  again is only named (``again p1 p3``): its card is already in the chat.
+  vision. Full style lists every text attribute instead. A product presented again gets its card
+  again (``repeat_cards``; else it is only named: ``again p1 p3``).
 
 - ``assistant``: one action per message, the **action protocol**::
 
@@ -99,6 +102,9 @@ class RenderConfig(BaseModel):
     card: Literal["marks", "sections", "verdict", "values"] = Field(
         default="verdict",
         description="how a product card relates the product to the persona's criteria (see the module docstring)")
+    repeat_cards: bool = Field(
+        default=True, description="compact style: show a product's card again when it is presented again "
+                                  "(False: only its reference, 'again p1 p3')")
     strict_parse: bool = Field(
         default=False,
         description="unreadable model output reaches the agent as a fixed 'Sorry, what?' instead of the raw text")
@@ -190,7 +196,9 @@ def render_persona(persona: Persona, cfg: RenderConfig | None = None) -> str:
         lines += [PROTOCOL_HELP, ""]
     if cfg.style == "compact":
         lines.append(f"shop {persona.category} | {persona.profile.knowledge_level} | {persona.emotion}")
-        lines += [f"c{i + 1} {criterion_code(c)}" for i, c in enumerate(persona.criteria)]
+        # The kind comes BEFORE the reference (as on the cards): the reference's tokens can see it.
+        lines += [f"{'must' if c.kind == 'dealbreaker' else 'want'} c{i + 1} {criterion_code(c)}"
+                  for i, c in enumerate(persona.criteria)]
         return "\n".join(lines)
     p = persona.profile
     traits = ", ".join(f"{t} {getattr(persona.big_five, t)}" for t in type(persona.big_five).model_fields)
@@ -296,7 +304,11 @@ def render_card(ref: str, product: Product, persona: Persona, cfg: RenderConfig,
     """One product card (see the module docstring); ``hidden`` = attributes the shopper cannot know."""
     price = _attr_text(product.attributes.get("price", "?"))
     if cfg.style == "compact":
-        return f"{ref} {product.brand} ${price} {_card_criteria(product, persona, cfg, hidden)}".rstrip()
+        if cfg.card == "values":
+            return f"{ref} {product.brand} ${price} {_card_criteria(product, persona, cfg, hidden)}".rstrip()
+        # The verdict comes BEFORE the reference: in a causal model the reference's tokens can then
+        # see what the card says about the product, which is what a BUY has to pick by.
+        return f"{_card_criteria(product, persona, cfg, hidden)} = {ref} {product.brand} ${price}"
     attrs = ", ".join(f"{k} {'?' if k in hidden else _attr_text(v)}" for k, v in product.attributes.items())
     line = f"{ref} [{product.id}] {product.name}: {attrs}"
     if cfg.card != "values":
@@ -354,7 +366,7 @@ def render_env(messages: Sequence[Message], persona: Persona, refs: ProductRefs,
                 product = catalog.get(pid)
                 if product is None:
                     continue
-                if pid in refs.ids and cfg.style == "compact":
+                if pid in refs.ids and cfg.style == "compact" and not cfg.repeat_cards:
                     again.append(refs.ref(pid))
                     continue
                 ref = refs.add(pid)

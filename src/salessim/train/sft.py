@@ -73,7 +73,8 @@ def build_examples(episodes, personas: dict, tokenizer, catalog, cfg: SFTConfig)
     for ep in episodes:
         persona = personas[ep.persona_id]
         t = episode_to_transcript(ep, persona, tokenizer, catalog, cfg.render, say_words=cfg.data.say_words,
-                                  drop_views=cfg.data.drop_views, template_kwargs=cfg.model.template_kwargs)
+                                  drop_views=cfg.data.drop_views, refs_only=cfg.data.refs_only,
+                                  template_kwargs=cfg.model.template_kwargs)
         ids = t.prompt_ids + t.completion_ids
         labels = [-100] * len(t.prompt_ids) + [i if m else -100 for i, m in zip(t.completion_ids, t.mask)]
         weights = [1.0] * len(t.prompt_ids) + action_token_weights(tokenizer, t.completion_ids, t.mask,
