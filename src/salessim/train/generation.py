@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -217,5 +217,3 @@ def _draw(logits, top_k: int, top_p: float, gen) -> int:
         probs = probs / probs.sum()
     return int(torch.multinomial(probs.cpu(), 1, generator=gen))
 
-
-Device = Literal["cpu", "cuda", "auto"]

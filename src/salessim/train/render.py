@@ -18,8 +18,7 @@ are the user. Messages:
     ``must`` / ``!`` mark a dealbreaker, ``want`` / ``(w)`` a preference of weight w. ``cN`` is the
     criterion's reference, usable in SAY actions (see below).
   - ``full`` (chat models): profile, traits, goal, the criteria with the persona's phrasings and
-    the protocol instructions (``data/shoppers/hf_instructions.md`` is not needed: the text is
-    :data:`PROTOCOL_HELP`).
+    the protocol instructions (:data:`PROTOCOL_HELP`).
 
 - ``user``: what happened since the shopper's last action (:func:`render_env`): the agent's text
   (``compact`` keeps its first sentence and its questions, each cut to ``agent_words`` words: the
@@ -37,8 +36,7 @@ are the user. Messages:
                                                  model compares them itself (chat models)
 
   The verdict comes before the reference so that, in a causal model, the reference's tokens can
-  see it (what a BUY has to choose by).
-  Visual-only attributes (colour) are unknown (``?``) unless the shopper viewed the product with
+  see it (what a BUY has to choose by). Visual-only attributes (colour) are unknown (``?``) unless the shopper viewed the product with
   vision. Full style lists every text attribute instead. A product presented again gets its card
   again (``repeat_cards``; else it is only named: ``again p1 p3``).
 
