@@ -117,6 +117,15 @@ def test_render_env_assigns_refs_in_order_and_shortens_repeats():
     assert again.splitlines()[1] == "must c1+ c2+ want c3+ c4- = p2 Dell $700"
 
 
+def test_fit_order_lists_products_meeting_the_dealbreakers_first():
+    p = P()
+    r = ProductRefs()
+    msgs = [Message(role="agent", text="Buy this!", presented_product_ids=["b", "a", "c"])]
+    out = render_env(msgs, p, r, STORE.catalog, RenderConfig(order="fit")).splitlines()
+    assert r.ids == ["a", "c", "b"]  # b breaks the budget and the OS: last, whatever the agent says
+    assert out[1].startswith("fits") and out[3].startswith("breaks c1 c2") and out[3].endswith("= p3 Dell $1200")
+
+
 def test_compact_agent_text_keeps_first_sentence_and_questions():
     text = "Hi there, welcome to the shop. We have many laptops. What is your budget? Any brand?"
     assert compact_agent_text(text, 3) == "Hi there, welcome ... What is your ... Any brand?"

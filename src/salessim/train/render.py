@@ -36,7 +36,9 @@ are the user. Messages:
                                                  model compares them itself (chat models)
 
   The verdict comes before the reference so that, in a causal model, the reference's tokens can
-  see it (what a BUY has to choose by). Visual-only attributes (colour) are unknown (``?``) unless the shopper viewed the product with
+  see it (what a BUY has to choose by). With ``order: fit`` the cards of one agent message are
+  listed (and new products numbered) dealbreakers-met first, then unknown, then breaking, the
+  agent's order kept within each group. Visual-only attributes (colour) are unknown (``?``) unless the shopper viewed the product with
   vision. Full style lists every text attribute instead. A product presented again gets its card
   again (``repeat_cards``; else it is only named: ``again p1 p3``).
 
@@ -100,6 +102,10 @@ class RenderConfig(BaseModel):
     card: Literal["marks", "sections", "verdict", "values"] = Field(
         default="verdict",
         description="how a product card relates the product to the persona's criteria (see the module docstring)")
+    order: Literal["agent", "fit"] = Field(
+        default="agent",
+        description="order of the cards of one agent message: as the agent listed them, or those meeting every "
+                    "dealbreaker first (then unknown, then breaking; agent order within each group)")
     repeat_cards: bool = Field(
         default=True, description="compact style: show a product's card again when it is presented again "
                                   "(False: only its reference, 'again p1 p3')")
@@ -328,6 +334,12 @@ def compact_agent_text(text: str, words: int | None) -> str:
     return " ".join(_truncate(s, words) for s in keep)
 
 
+def _fit_rank(product: Product, persona: Persona, hidden: set[str]) -> int:
+    """0 = meets every dealbreaker, 1 = unknown on some, 2 = breaks one (for ``order: fit``)."""
+    marks = [_mark(product, c, hidden) for c in persona.dealbreakers]
+    return 2 if "-" in marks else (1 if "?" in marks else 0)
+
+
 def _truncate(text: str, words: int | None) -> str:
     text = " ".join(text.split())
     if words is None:
@@ -360,10 +372,11 @@ def render_env(messages: Sequence[Message], persona: Persona, refs: ProductRefs,
         if m.role == "agent" and m.text.strip():
             lines.append(compact_agent_text(m.text, cfg.agent_words if cfg.style == "compact" else None))
             again = []
-            for pid in m.presented_product_ids:
+            shown = [pid for pid in m.presented_product_ids if catalog.get(pid) is not None]
+            if cfg.order == "fit":
+                shown.sort(key=lambda pid: _fit_rank(catalog.get(pid), persona, hidden_default))
+            for pid in shown:
                 product = catalog.get(pid)
-                if product is None:
-                    continue
                 if pid in refs.ids and cfg.style == "compact" and not cfg.repeat_cards:
                     again.append(refs.ref(pid))
                     continue
