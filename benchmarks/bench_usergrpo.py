@@ -3,6 +3,8 @@ models on the held-out TEST personas against the scripted and the pushy sales ag
 
     python benchmarks/bench_usergrpo.py                      # the full run (about 20-30 min on 2 cores)
     python benchmarks/bench_usergrpo.py --quick              # a smoke run (a few minutes)
+    python benchmarks/bench_usergrpo.py --render-order agent # the ablation: cards in the agent's order
+    python benchmarks/bench_usergrpo.py --skip-sft --skip-grpo --curve   # re-evaluate, checkpoints too
 
 Prints decision alignment (and every other default metric) for the SFT model and the UserGRPO
 model with bootstrap 95% intervals, and the paired difference UserGRPO - SFT with its bootstrap
@@ -33,6 +35,10 @@ def _args(argv=None):
     ap.add_argument("--grpo-steps", type=int, default=None, help="override grpo.max_steps")
     ap.add_argument("--skip-sft", action="store_true", help="reuse <out>/sft/final")
     ap.add_argument("--skip-grpo", action="store_true", help="reuse <out>/grpo/final")
+    ap.add_argument("--render-order", choices=["agent", "fit"], default=None,
+                    help="override render.order of the SFT config (the ablation: 'agent' keeps the agent's card order)")
+    ap.add_argument("--curve", action="store_true",
+                    help="also evaluate every saved GRPO checkpoint (grpo.save_steps) on the test personas")
     ap.add_argument("--quick", action="store_true", help="smoke run: tiny budgets everywhere")
     ap.add_argument("--seed", type=int, default=1234, help="evaluation seed")
     return ap.parse_args(argv)
@@ -78,6 +84,8 @@ def main(argv=None) -> int:
     grpo_cfg.model.path = str(out / "sft" / "final")
     if args.grpo_steps:
         grpo_cfg.grpo.max_steps = args.grpo_steps
+    if args.render_order:  # GRPO and the evaluation read the rendering stored with the SFT checkpoint
+        sft_cfg.render.order = args.render_order
     if args.quick:
         sft_cfg.env.limit, sft_cfg.data.episodes_per_persona, sft_cfg.train.epochs = 20, 2, 1
         grpo_cfg.env.limit, grpo_cfg.grpo.max_steps = 20, 3
@@ -117,16 +125,19 @@ def main(argv=None) -> int:
     by_id = {p.id: p for p in test}
     agents = [a.strip() for a in args.agents.split(",") if a.strip()]
     models = {"SFT": out / "sft" / "final", "UserGRPO": out / "grpo" / "final"}
-    episodes, scores = {}, {}
-    for name, path in models.items():
+
+    def evaluate(path):
         model, tok = load_model_and_tokenizer(path)
         settings = read_shopper_settings(path)
         eps = evaluate_model(model, tok, store, test, render=RenderConfig(**settings["render"]),
                              sampling=SamplingConfig(**settings["sampling"]), agents=agents,
                              max_turns=grpo_cfg.env.max_turns, trials=args.trials, seed=args.seed)
-        episodes[name] = eps
-        scores[name] = score(eps, by_id, store)
-        print(f"[eval] {name}: {len(eps)} episodes ({time.time() - t0:.0f}s)", flush=True)
+        return eps, score(eps, by_id, store)
+
+    episodes, scores = {}, {}
+    for name, path in models.items():
+        episodes[name], scores[name] = evaluate(path)
+        print(f"[eval] {name}: {len(episodes[name])} episodes ({time.time() - t0:.0f}s)", flush=True)
     timings["eval_s"] = round(time.time() - t0, 1)
     timings["total_s"] = round(time.time() - t_start, 1)
 
@@ -164,11 +175,22 @@ def main(argv=None) -> int:
     print()
     print(f"decision alignment gain: {diff[0] * 100:+.1f} points, 95% paired bootstrap interval "
           f"[{diff[1] * 100:+.1f}, {diff[2] * 100:+.1f}]  -> {'above zero' if diff[1] > 0 else 'NOT above zero'}")
+    curve = {}
+    if args.curve:  # decision alignment of every saved GRPO checkpoint (not counted in the total time)
+        steps = sorted((int(d.name.split("-")[1]), d) for d in (out / "grpo").glob("checkpoint-*")
+                       if d.name.split("-")[1].isdigit())
+        print("decision alignment along training (test personas):")
+        print(f"  step 0 (SFT)  {_fmt_ci(rows['decision_alignment']['a'])}")
+        for step, path in steps:
+            c = compare(scores["SFT"]["decision_alignment"], evaluate(path)[1]["decision_alignment"])
+            curve[step] = c
+            print(f"  step {step:<10d}  {_fmt_ci(c['b'])}   vs SFT {_fmt_diff(c['diff'])}", flush=True)
+        print(f"  final         {_fmt_ci(rows['decision_alignment']['b'])}")
     print(f"time: SFT {timings['sft_s']:.0f}s, UserGRPO {timings['grpo_s']:.0f}s, evaluation {timings['eval_s']:.0f}s, "
           f"total {timings['total_s'] / 60:.1f} min (torch threads {torch.get_num_threads()})")
     result = {"command": " ".join([Path(sys.argv[0]).name, *sys.argv[1:]]), "timings": timings,
               "test_personas": len(test), "agents": agents, "trials": args.trials, "metrics": rows,
-              "failures": failures,
+              "failures": failures, "curve": curve,
               "episodes": {n: [e.model_dump(mode="json") for e in eps] for n, eps in episodes.items()}}
     (out / "results.json").write_text(json.dumps(result, indent=1, default=str))
     print(f"results: {out / 'results.json'}")
