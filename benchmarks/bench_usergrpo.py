@@ -33,6 +33,7 @@ def _args(argv=None):
     ap.add_argument("--test-limit", type=int, default=None, help="evaluate on the first N test personas only")
     ap.add_argument("--trials", type=int, default=1, help="episodes per test persona and agent")
     ap.add_argument("--grpo-steps", type=int, default=None, help="override grpo.max_steps")
+    ap.add_argument("--grpo-seed", type=int, default=None, help="override grpo.seed (run-to-run variation)")
     ap.add_argument("--skip-sft", action="store_true", help="reuse <out>/sft/final")
     ap.add_argument("--skip-grpo", action="store_true", help="reuse <out>/grpo/final")
     ap.add_argument("--render-order", choices=["agent", "fit"], default=None,
@@ -84,6 +85,8 @@ def main(argv=None) -> int:
     grpo_cfg.model.path = str(out / "sft" / "final")
     if args.grpo_steps:
         grpo_cfg.grpo.max_steps = args.grpo_steps
+    if args.grpo_seed is not None:
+        grpo_cfg.grpo.seed = args.grpo_seed
     if args.render_order:  # GRPO and the evaluation read the rendering stored with the SFT checkpoint
         sft_cfg.render.order = args.render_order
     if args.quick:
