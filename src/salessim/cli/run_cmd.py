@@ -110,6 +110,9 @@ def run(
     if out is None:
         stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
         out = Path("runs") / f"{stamp}-{_label(cfg.shopper.kind, cfg.shopper.model)}-vs-{_label(cfg.agent.kind, cfg.agent.model)}"
+    if not resume and (Path(out) / "run.json").exists():  # fail before the progress bar starts
+        raise SalesSimError(f"{out} already holds a run", where="--out",
+                            hint="Add --resume to finish it, or pass a new --out directory.")
 
     with _progress() as progress:
         task = progress.add_task("run", total=None, status="")
