@@ -148,3 +148,26 @@ def test_overdisclosure_none_cases():
 def test_small_talk_first_turn_scores_zero():
     r = od(build(S("Hello! Just looking around."), A("sure"), S("I need Windows.")))
     assert r.value == 0.0 and r.details["per_turn"] == [0, 1]
+
+
+# ------------------------------------------------------------------ product names in shopper text
+
+
+def test_naming_a_presented_product_states_no_criterion():
+    """"The Apple Aerobook 13 (8 GB, 256 GB)" names a product; it does not ask for 8 GB of RAM."""
+    from salessim.metrics import drift
+    from salessim.metrics.episode_view import extract, presented_names
+    from salessim.store import default_store
+
+    store = default_store()
+    product = next(p for p in store.catalog.products("laptops") if p.name.startswith("Apple Aerobook 13 (8 GB"))
+    persona = make_persona([Criterion(attribute="ram_gb", op=">=", value=16, kind="dealbreaker")])
+    naming = f"The {product.name} looks nice."
+    ep = build(S("Hello."), A("Have a look.", [product.id]), S(naming), S("I need at least 8 GB of RAM."))
+    names = presented_names(ep, store)
+    assert "Aerobook 13" in names and product.name in names
+    assert {x.attribute for x in extract(naming, "laptops")} >= {"ram_gb"}  # unmasked, the name reads as RAM
+    assert extract(naming, "laptops", names) == ()
+    r = drift.compute(ep, persona, store)
+    assert r.details["stated"] == 1 and r.details["count"] == 1  # only "at least 8 GB" is stated, and drifts
+    assert overdisclosure.compute(ep, persona, store).details["per_turn_extracted"] == [0, 0, 1]

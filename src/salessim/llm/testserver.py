@@ -556,7 +556,11 @@ def _apply_fault(reply: Reply, fault: Fault) -> Reply:
 
 def serve_until_interrupted(server: "ChatTestServer", banner: Callable[["ChatTestServer"], str]) -> None:
     """Start ``server``, print ``banner(server)`` (the URL in it is what :func:`server_subprocess`
-    reads), and serve until Ctrl-C / SIGINT."""
+    reads), and serve until Ctrl-C / SIGINT (or SIGTERM)."""
+    # a process started in the background by a non-interactive shell inherits SIGINT *ignored*;
+    # restore the handler so that SIGINT (what server_subprocess sends) always stops the server
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     server.start()
     print(banner(server), flush=True)
     try:

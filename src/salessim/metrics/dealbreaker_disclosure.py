@@ -30,12 +30,13 @@ from salessim.metrics.episode_view import (
     criteria_disclosed,
     is_infrastructure_failure,
     presentations,
+    presented_names,
     shopper_turns,
 )
 from salessim.schema import Episode, MetricResult, Persona
 
 NAME = "dealbreaker_disclosure"
-VERSION = "1.0"
+VERSION = "1.1"
 DESCRIPTION = "share of at-stake dealbreakers the shopper stated by its reply to the first product breaking them"
 
 
@@ -49,9 +50,10 @@ def compute(episode: Episode, persona: Persona, store) -> MetricResult:
         return MetricResult(metric=NAME, version=VERSION, value=None, details={"termination": episode.termination},
                             explanation=f"not scored: the episode ended with {episode.termination}")
     turns = shopper_turns(episode)
+    names = presented_names(episode, store)
     stated_at: dict[int, tuple[int, int]] = {}
     for turn in turns:
-        for k in criteria_disclosed(dealbreakers, turn.text, persona.category):
+        for k in criteria_disclosed(dealbreakers, turn.text, persona.category, names):
             stated_at.setdefault(k, (turn.index, turn.number))
 
     catalog = store.catalog

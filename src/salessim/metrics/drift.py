@@ -15,11 +15,18 @@ Definition (deterministic):
 
 from __future__ import annotations
 
-from salessim.metrics.episode_view import contradicted, extract, is_infrastructure_failure, item_key, shopper_turns
+from salessim.metrics.episode_view import (
+    contradicted,
+    extract,
+    is_infrastructure_failure,
+    item_key,
+    presented_names,
+    shopper_turns,
+)
 from salessim.schema import Episode, MetricResult, Persona
 
 NAME = "drift"
-VERSION = "1.0"
+VERSION = "1.1"
 DESCRIPTION = "share of the criteria the shopper stated that contradict its persona"
 
 
@@ -30,8 +37,9 @@ def compute(episode: Episode, persona: Persona, store) -> MetricResult:
                             explanation=f"not scored: the episode ended with {episode.termination}")
     stated: dict[str, int] = {}
     bad: dict[str, dict] = {}
+    names = presented_names(episode, store)
     for turn in shopper_turns(episode):
-        for item in extract(turn.text, persona.category):
+        for item in extract(turn.text, persona.category, names):
             key = item_key(item)
             stated.setdefault(key, turn.number)
             if key in bad:

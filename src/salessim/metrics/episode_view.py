@@ -18,7 +18,10 @@ Conventions used by every metric built on this module:
   agent message presents (its lead recommendation) counts as pushed.
 
 Text understanding goes through :mod:`salessim.nlu`; :func:`extract` caches the extraction per
-``(text, category)`` so re-scoring many episodes with several metrics reads each text once.
+``(text, category)`` so re-scoring many episodes with several metrics reads each text once. The
+metrics pass the spelled-out names of the products presented in the episode
+(:func:`presented_names`), so that naming a product ("the Aerobook 13 (8 GB, 256 GB)") does not
+read as stating a criterion.
 
 Quality of the disclosure detection, measured against 205 hand-labelled shopper turns (224
 criteria; three categories, casual and slangy styles, negations, vague wording, multi-criterion
@@ -31,6 +34,7 @@ and product mentions read as requests.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -44,6 +48,7 @@ __all__ = [
     "first_presented_at",
     "pushed_product_ids",
     "extract",
+    "presented_names",
     "criteria_disclosed",
     "new_attributes_per_turn",
     "item_key",
@@ -170,29 +175,75 @@ def is_infrastructure_failure(episode: Episode) -> bool:
 # ------------------------------------------------------------------------ text understanding
 
 
+def presented_names(episode: Episode, store) -> tuple[str, ...]:
+    """The names of the products presented in ``episode``, as a shopper may spell them out: the
+    full catalog name, without the leading brand, and both without the bracketed configuration
+    (``Apple Aerobook 13 (16 GB, 512 GB)``, ``Aerobook 13 (16 GB, 512 GB)``, ``Apple Aerobook 13``,
+    ``Aerobook 13``). Text inside a spelled-out name is not read as a criterion: naming a product
+    does not state "16 GB of RAM"."""
+    catalog = getattr(store, "catalog", None)
+    names: set[str] = set()
+    for pid in episode.presented_product_ids:
+        product = catalog.get(pid) if catalog is not None else None
+        if product is None:
+            continue
+        brand = str(product.attributes.get("brand", "")).strip()
+        for name in (product.name, product.name.split(" (")[0]):
+            name = name.strip()
+            names.add(name)
+            if brand and name.lower().startswith(brand.lower() + " "):
+                names.add(name[len(brand):].strip())
+    return tuple(sorted(n for n in names if len(n) >= 5))
+
+
+_SPACING = re.compile(r"[\s\-]+")
+
+
+def _names_in(text: str, names: tuple[str, ...]) -> tuple[str, ...]:
+    """The ``names`` that occur in ``text`` (case and spacing aside): most texts name no product,
+    so their extraction stays shared in the cache whatever was presented."""
+    if not names:
+        return ()
+    flat = _flat(text)
+    return tuple(n for n in names if _flat(n) in flat)
+
+
+@lru_cache(maxsize=100_000)
+def _flat(text: str) -> str:
+    return _SPACING.sub(" ", text.lower())
+
+
+def extract(text: str, category: str, names: tuple[str, ...] = ()) -> tuple:
+    """The criteria :func:`salessim.nlu.extract_criteria` finds in ``text`` (cached); spelled-out
+    product ``names`` (:func:`presented_names`) are masked."""
+    return _extract(text, category, _names_in(text, names))
+
+
 @lru_cache(maxsize=200_000)
-def extract(text: str, category: str) -> tuple:
-    """The criteria :func:`salessim.nlu.extract_criteria` finds in ``text`` (cached)."""
+def _extract(text: str, category: str, names: tuple[str, ...]) -> tuple:
     from salessim import nlu
 
-    return tuple(nlu.extract_criteria(text, category))
+    return tuple(nlu.extract_criteria(text, category, product_names=names or None))
 
 
 @lru_cache(maxsize=400_000)
-def _disclosed_one(criterion_json: str, text: str, category: str) -> bool:
+def _disclosed_one(criterion_json: str, text: str, category: str, names: tuple[str, ...]) -> bool:
     from salessim import nlu
 
     criterion = Criterion.model_validate_json(criterion_json)
-    return bool(nlu.disclosed(criterion, list(extract(text, category))))
+    return bool(nlu.disclosed(criterion, list(_extract(text, category, names))))
 
 
-def criteria_disclosed(criteria: list[Criterion], text: str, category: str) -> list[int]:
-    """Indices of the ``criteria`` that ``text`` discloses (per :func:`salessim.nlu.disclosed`)."""
+def criteria_disclosed(criteria: list[Criterion], text: str, category: str,
+                       names: tuple[str, ...] = ()) -> list[int]:
+    """Indices of the ``criteria`` that ``text`` discloses (per :func:`salessim.nlu.disclosed`);
+    ``names``: product names to mask (:func:`presented_names`)."""
     if not criteria or not text.strip():
         return []
-    if not extract(text, category):
+    names = _names_in(text, names)
+    if not _extract(text, category, names):
         return []
-    return [k for k, c in enumerate(criteria) if _disclosed_one(c.model_dump_json(), text, category)]
+    return [k for k, c in enumerate(criteria) if _disclosed_one(c.model_dump_json(), text, category, names)]
 
 
 def _attribute(item: Any) -> str | None:
@@ -219,13 +270,13 @@ def contradicted(criteria: list[Criterion], item: Any) -> list[int]:
     return [k for k, c in enumerate(criteria) if nlu.contradicts(c, [item])]
 
 
-def new_attributes_per_turn(texts: list[str], category: str) -> list[int]:
+def new_attributes_per_turn(texts: list[str], category: str, names: tuple[str, ...] = ()) -> list[int]:
     """Per turn, the number of attributes stated with a value for the first time in the
     dialogue (from :func:`extract`). Needs no persona: used to compare with human dialogues."""
     seen: set[str] = set()
     counts: list[int] = []
     for text in texts:
-        attrs = {a for a in (_attribute(e) for e in extract(text, category)) if a}
+        attrs = {a for a in (_attribute(e) for e in extract(text, category, names)) if a}
         fresh = attrs - seen
         seen |= attrs
         counts.append(len(fresh))
@@ -234,5 +285,6 @@ def new_attributes_per_turn(texts: list[str], category: str) -> list[int]:
 
 def clear_cache() -> None:
     """Forget the cached text understanding (benchmarks call it between repeats)."""
-    extract.cache_clear()
+    _extract.cache_clear()
+    _flat.cache_clear()
     _disclosed_one.cache_clear()

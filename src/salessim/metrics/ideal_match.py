@@ -23,11 +23,11 @@ from __future__ import annotations
 import re
 
 from salessim.constraints import satisfies
-from salessim.metrics.episode_view import criteria_disclosed, is_infrastructure_failure, shopper_turns
+from salessim.metrics.episode_view import criteria_disclosed, is_infrastructure_failure, presented_names, shopper_turns
 from salessim.schema import Episode, MetricResult, Persona
 
 NAME = "ideal_match"
-VERSION = "1.0"
+VERSION = "1.1"
 DESCRIPTION = "agent recommended an ideal product (feasible persona) or said plainly that nothing fits (infeasible)"
 
 NOTHING_FITS_RE = re.compile(
@@ -67,8 +67,9 @@ def compute(episode: Episode, persona: Persona, store) -> MetricResult:
                             explanation="the persona has no ideal-set label (feasible unknown)")
     said_at = next((i for i, m in agent_msgs if says_nothing_fits(m.text)), None)
     stated_at: dict[int, int] = {}
+    names = presented_names(episode, store)
     for turn in shopper_turns(episode):
-        for k in criteria_disclosed(persona.dealbreakers, turn.text, persona.category):
+        for k in criteria_disclosed(persona.dealbreakers, turn.text, persona.category, names):
             stated_at.setdefault(k, turn.index)
     catalog = store.catalog
     pushed_against: list[str] = []

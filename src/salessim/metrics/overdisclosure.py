@@ -27,12 +27,13 @@ from salessim.metrics.episode_view import (
     criteria_disclosed,
     is_infrastructure_failure,
     new_attributes_per_turn,
+    presented_names,
     shopper_turns,
 )
 from salessim.schema import Episode, MetricResult, Persona
 
 NAME = "overdisclosure"
-VERSION = "1.0"
+VERSION = "1.1"
 DESCRIPTION = "share of the persona's criteria disclosed unprompted in the first shopper turn"
 
 
@@ -46,17 +47,18 @@ def compute(episode: Episode, persona: Persona, store) -> MetricResult:
     turns = shopper_turns(episode)
     if not turns:
         return MetricResult(metric=NAME, version=VERSION, value=None, explanation="the shopper never said anything")
+    names = presented_names(episode, store)
     seen: set[int] = set()
     per_turn: list[int] = []
     for turn in turns:
-        ks = set(criteria_disclosed(persona.criteria, turn.text, persona.category))
+        ks = set(criteria_disclosed(persona.criteria, turn.text, persona.category, names))
         per_turn.append(len(ks - seen))
         seen |= ks
     n_turns = len(turns)
     first_share = per_turn[0] / len(persona.criteria)
     details = {
         "per_turn": per_turn,
-        "per_turn_extracted": new_attributes_per_turn([t.text for t in turns], persona.category),
+        "per_turn_extracted": new_attributes_per_turn([t.text for t in turns], persona.category, names),
         "turns": n_turns,
         "criteria": len(persona.criteria),
         "disclosed": len(seen),

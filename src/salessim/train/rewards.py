@@ -66,7 +66,7 @@ def decision_alignment(episode: Episode, persona: Persona, store, graded: bool =
     if r.value is None:
         return None
     if episode.decision.type == "leave" and (left_before_presentation(episode)
-                                              or unstated_dealbreakers(episode, persona)):
+                                              or unstated_dealbreakers(episode, persona, store)):
         return 0.0
     return float(r.details.get("graded", r.value)) if graded else float(r.value)
 
@@ -76,15 +76,17 @@ def left_before_presentation(episode: Episode) -> bool:
     return episode.decision.type == "leave" and not episode.presented_product_ids
 
 
-def unstated_dealbreakers(episode: Episode, persona: Persona) -> list[str]:
+def unstated_dealbreakers(episode: Episode, persona: Persona, store=None) -> list[str]:
     """Keys of the persona's dealbreakers that no shopper turn of the episode states (per the
-    metrics' reading of shopper text, :func:`salessim.metrics.episode_view.criteria_disclosed`)."""
-    from salessim.metrics.episode_view import criteria_disclosed, shopper_turns
+    metrics' reading of shopper text, :func:`salessim.metrics.episode_view.criteria_disclosed`;
+    with ``store``, spelled-out names of presented products are not read as criteria)."""
+    from salessim.metrics.episode_view import criteria_disclosed, presented_names, shopper_turns
 
     dealbreakers = persona.dealbreakers
+    names = presented_names(episode, store) if store is not None else ()
     stated: set[int] = set()
     for turn in shopper_turns(episode):
-        stated.update(criteria_disclosed(dealbreakers, turn.text, persona.category))
+        stated.update(criteria_disclosed(dealbreakers, turn.text, persona.category, names))
     return [d.key for k, d in enumerate(dealbreakers) if k not in stated]
 
 
