@@ -15,12 +15,6 @@ from salessim.schema import Message, ShopperAction, ToolCall, ToolResult
 from salessim.schema.run import ModelConfig
 from salessim.sim.participants import Observation
 
-store_mod = pytest.importorskip("salessim.store")
-
-
-@pytest.fixture(scope="module")
-def store():
-    return store_mod.default_store()
 
 
 @pytest.fixture(scope="module")

@@ -46,13 +46,6 @@ def _cache_dir(tmp_path, monkeypatch):
 
 
 @pytest.fixture(scope="module")
-def store():
-    from salessim.store import default_store
-
-    return default_store()
-
-
-@pytest.fixture(scope="module")
 def personas_file(tmp_path_factory):
     from salessim.personas import generate_personas, save_personas
 

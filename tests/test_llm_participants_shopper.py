@@ -17,17 +17,11 @@ from salessim.schema.run import ModelConfig
 from salessim.shoppers.llm import LLMShopper, detect_role_inversion, parse_text_protocol, shopper_system_prompt
 from salessim.sim.participants import Observation
 
-store_mod = pytest.importorskip("salessim.store")
 
 
 @pytest.fixture(autouse=True)
 def _cache_dir(tmp_path, monkeypatch):
     monkeypatch.setenv("SALESSIM_CACHE_DIR", str(tmp_path / "cache"))
-
-
-@pytest.fixture(scope="module")
-def store():
-    return store_mod.default_store()
 
 
 def make_persona() -> Persona:

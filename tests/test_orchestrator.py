@@ -9,12 +9,6 @@ from salessim.sim.orchestrator import EpisodeLimits, run_episode
 from salessim.sim.participants import AgentStep
 from tests.helpers import ReplayAgent, ReplayShopper, persona
 
-store_mod = pytest.importorskip("salessim.store")
-
-
-@pytest.fixture(scope="module")
-def store():
-    return store_mod.default_store()
 
 
 @pytest.fixture(scope="module")

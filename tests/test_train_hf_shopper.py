@@ -14,13 +14,6 @@ pytestmark = pytest.mark.train
 
 
 @pytest.fixture(scope="module")
-def store():
-    from salessim.store import default_store
-
-    return default_store()
-
-
-@pytest.fixture(scope="module")
 def checkpoint(tmp_path_factory, store):
     from salessim.shoppers.hf import write_shopper_settings
     from salessim.train.generation import SamplingConfig

@@ -14,13 +14,6 @@ pytestmark = pytest.mark.train
 
 
 @pytest.fixture(scope="module")
-def store():
-    from salessim.store import default_store
-
-    return default_store()
-
-
-@pytest.fixture(scope="module")
 def personas():
     from salessim.train.testing import sample_personas
 

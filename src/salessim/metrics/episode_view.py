@@ -48,7 +48,9 @@ __all__ = [
     "first_presented_at",
     "pushed_product_ids",
     "extract",
+    "presented_products",
     "presented_names",
+    "viewed_product_id",
     "criteria_disclosed",
     "new_attributes_per_turn",
     "item_key",
@@ -77,7 +79,9 @@ def shopper_turns(episode: Episode) -> list[ShopperTurn]:
     return out
 
 
-def _viewed_id(message: Message, pending: str | None) -> str | None:
+def viewed_product_id(message: Message) -> str | None:
+    """The product id a ``view_product`` tool result names (``id``, ``product_id`` or
+    ``product.id``), or None."""
     content = message.tool_result.content if message.tool_result else None
     if isinstance(content, dict):
         for key in ("id", "product_id"):
@@ -86,7 +90,7 @@ def _viewed_id(message: Message, pending: str | None) -> str | None:
         product = content.get("product")
         if isinstance(product, dict) and isinstance(product.get("id"), str):
             return product["id"]
-    return pending
+    return None
 
 
 def presentations(episode: Episode) -> list[tuple[int, str, str]]:
@@ -108,7 +112,7 @@ def presentations(episode: Episode) -> list[tuple[int, str, str]]:
                 seen.add(m.action.product_id)
         elif m.role == "tool" and m.tool_caller == "shopper" and m.tool_result is not None:
             if m.tool_result.name == "view_product" and not m.tool_result.error:
-                pid = _viewed_id(m, pending_view)
+                pid = viewed_product_id(m) or pending_view
                 if pid:
                     events.append((i, pid, "view"))
                     seen.add(pid)
@@ -175,18 +179,22 @@ def is_infrastructure_failure(episode: Episode) -> bool:
 # ------------------------------------------------------------------------ text understanding
 
 
+def presented_products(episode: Episode, store) -> list:
+    """The catalog products of ``episode.presented_product_ids`` (unknown ids skipped)."""
+    catalog = getattr(store, "catalog", None)
+    if catalog is None:
+        return []
+    return [p for p in (catalog.get(pid) for pid in episode.presented_product_ids) if p is not None]
+
+
 def presented_names(episode: Episode, store) -> tuple[str, ...]:
     """The names of the products presented in ``episode``, as a shopper may spell them out: the
     full catalog name, without the leading brand, and both without the bracketed configuration
     (``Apple Aerobook 13 (16 GB, 512 GB)``, ``Aerobook 13 (16 GB, 512 GB)``, ``Apple Aerobook 13``,
     ``Aerobook 13``). Text inside a spelled-out name is not read as a criterion: naming a product
     does not state "16 GB of RAM"."""
-    catalog = getattr(store, "catalog", None)
     names: set[str] = set()
-    for pid in episode.presented_product_ids:
-        product = catalog.get(pid) if catalog is not None else None
-        if product is None:
-            continue
+    for product in presented_products(episode, store):
         brand = str(product.attributes.get("brand", "")).strip()
         for name in (product.name, product.name.split(" (")[0]):
             name = name.strip()

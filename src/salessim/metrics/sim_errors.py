@@ -31,7 +31,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from salessim.metrics.episode_view import extract, item_key
+from salessim.metrics.episode_view import extract, item_key, presented_products
 from salessim.schema import Episode, Message, MetricResult, Persona
 
 NAME = "simulator_errors"
@@ -137,12 +137,8 @@ def _schema_attributes(store, category: str) -> set[str] | None:
 
 def _product_words(episode: Episode, store) -> tuple[str, ...]:
     """Lowercase product lines and names of the products presented in the episode."""
-    catalog = getattr(store, "catalog", None)
     words: set[str] = set()
-    for pid in episode.presented_product_ids:
-        product = catalog.get(pid) if catalog is not None else None
-        if product is None:
-            continue
+    for product in presented_products(episode, store):
         line = str(product.attributes.get("line", "")).strip().lower()
         if len(line) >= 3:
             words.add(line)

@@ -68,6 +68,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from salessim.constraints import satisfies
+from salessim.metrics.episode_view import viewed_product_id
 from salessim.schema import Criterion, Message, Persona, Product, ShopperAction
 
 __all__ = [
@@ -348,18 +349,6 @@ def _truncate(text: str, words: int | None) -> str:
     return " ".join(parts[:words]) + (" ..." if len(parts) > words else "")
 
 
-def _viewed_product_id(m: Message) -> str | None:
-    content = m.tool_result.content if m.tool_result else None
-    if isinstance(content, dict):
-        for key in ("id", "product_id"):
-            if isinstance(content.get(key), str):
-                return content[key]
-        inner = content.get("product")
-        if isinstance(inner, dict) and isinstance(inner.get("id"), str):
-            return inner["id"]
-    return None
-
-
 def render_env(messages: Sequence[Message], persona: Persona, refs: ProductRefs, catalog,
                cfg: RenderConfig, *, vision: bool = False, pending_view: str | None = None) -> str:
     """The user message for the shopper: everything in ``messages`` (the messages visible to the
@@ -386,7 +375,7 @@ def render_env(messages: Sequence[Message], persona: Persona, refs: ProductRefs,
                 lines.append("again " + " ".join(again))
         elif m.role == "tool" and m.tool_caller == "shopper" and m.tool_result is not None:
             result = m.tool_result
-            pid = _viewed_product_id(m) or pending_view
+            pid = viewed_product_id(m) or pending_view
             if result.error or not pid or catalog.get(pid) is None:
                 detail = result.content if isinstance(result.content, str) else "not found"
                 lines.append(f"view failed: {_truncate(str(detail), 12)}")
