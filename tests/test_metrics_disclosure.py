@@ -171,3 +171,10 @@ def test_naming_a_presented_product_states_no_criterion():
     r = drift.compute(ep, persona, store)
     assert r.details["stated"] == 1 and r.details["count"] == 1  # only "at least 8 GB" is stated, and drifts
     assert overdisclosure.compute(ep, persona, store).details["per_turn_extracted"] == [0, 0, 1]
+
+
+def test_names_with_typographic_dashes_are_masked_too():
+    from salessim.metrics.episode_view import extract
+
+    text = "The Aerobook\u201313 (8 GB, 256 GB) looks nice."  # an en dash, as word processors write it
+    assert extract(text, "laptops") and extract(text, "laptops", ("Aerobook 13 (8 GB, 256 GB)",)) == ()

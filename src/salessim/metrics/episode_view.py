@@ -34,7 +34,6 @@ and product mentions read as requests.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -204,21 +203,14 @@ def presented_names(episode: Episode, store) -> tuple[str, ...]:
     return tuple(sorted(n for n in names if len(n) >= 5))
 
 
-_SPACING = re.compile(r"[\s\-]+")
-
-
 def _names_in(text: str, names: tuple[str, ...]) -> tuple[str, ...]:
-    """The ``names`` that occur in ``text`` (case and spacing aside): most texts name no product,
-    so their extraction stays shared in the cache whatever was presented."""
+    """The ``names`` that ``text`` spells out: most texts name no product, so their extraction
+    stays shared in the cache whatever was presented."""
     if not names:
         return ()
-    flat = _flat(text)
-    return tuple(n for n in names if _flat(n) in flat)
+    from salessim.nlu.extract import spelled_names
 
-
-@lru_cache(maxsize=100_000)
-def _flat(text: str) -> str:
-    return _SPACING.sub(" ", text.lower())
+    return spelled_names(text, names)
 
 
 def extract(text: str, category: str, names: tuple[str, ...] = ()) -> tuple:
@@ -294,5 +286,4 @@ def new_attributes_per_turn(texts: list[str], category: str, names: tuple[str, .
 def clear_cache() -> None:
     """Forget the cached text understanding (benchmarks call it between repeats)."""
     _extract.cache_clear()
-    _flat.cache_clear()
     _disclosed_one.cache_clear()

@@ -1299,6 +1299,21 @@ def _postprocess(items: list[tuple[Extracted, bool]]) -> list[Extracted]:
     return out
 
 
+_NAME_SPACING = re.compile(r"[\s\-]+")
+
+
+@functools.lru_cache(maxsize=100_000)
+def _flat(text: str) -> str:
+    return _NAME_SPACING.sub(" ", text.translate(_TRANS).lower())
+
+
+def spelled_names(text: str, names: Iterable[str]) -> tuple[str, ...]:
+    """The ``names`` that ``text`` spells out, compared as ``extract_criteria(product_names=...)``
+    matches them (case, dashes, quotes and spacing aside); a quick filter before masking."""
+    flat = _flat(text)
+    return tuple(n for n in names if _flat(n) in flat)
+
+
 @functools.lru_cache(maxsize=64)
 def _names_re(names: tuple[str, ...]) -> re.Pattern | None:
     alts = sorted({n.strip() for n in names if n and n.strip()}, key=len, reverse=True)

@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from salessim.train.config import LoraSection, ModelSection
+from salessim.train.config import LoraSection
 from salessim.train.generation import SamplingConfig, require_train_stack
 from salessim.train.render import RenderConfig
 
@@ -83,8 +83,9 @@ def apply_lora(model, cfg: LoraSection | None):
 
 
 def save_checkpoint(model, tokenizer, out_dir: str | Path, render: RenderConfig, sampling: SamplingConfig,
-                    model_section: ModelSection, extra: dict[str, Any] | None = None) -> Path:
-    """Save weights (or the LoRA adapter), tokenizer and the shopper settings to ``out_dir``."""
+                    template_kwargs: dict[str, Any] | None, extra: dict[str, Any] | None = None) -> Path:
+    """Save weights (or the LoRA adapter), tokenizer and the shopper settings (``render``,
+    ``sampling``, the chat template's ``template_kwargs``) to ``out_dir``."""
     from salessim.shoppers.hf import write_shopper_settings
 
     out = Path(out_dir)
@@ -100,7 +101,7 @@ def save_checkpoint(model, tokenizer, out_dir: str | Path, render: RenderConfig,
             model = copy.deepcopy(model).merge_and_unload()
     model.save_pretrained(out)
     tokenizer.save_pretrained(out)
-    write_shopper_settings(out, render, sampling, model_section.template_kwargs)
+    write_shopper_settings(out, render, sampling, template_kwargs)
     if extra:
         write_json(out / "training_info.json", extra)
     return out

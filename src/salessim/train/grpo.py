@@ -92,7 +92,8 @@ def build_trainer(cfg: GRPOConfigFile, *, model, tokenizer, env, personas, store
     return trainer
 
 
-def _callbacks(cfg: GRPOConfigFile, tokenizer, render, sampling, progress: Progress | None, log: list):
+def _callbacks(cfg: GRPOConfigFile, tokenizer, render, sampling, template_kwargs, progress: Progress | None,
+               log: list):
     from transformers import TrainerCallback
 
     from salessim.train.common import save_checkpoint
@@ -115,7 +116,7 @@ def _callbacks(cfg: GRPOConfigFile, tokenizer, render, sampling, progress: Progr
             every = cfg.grpo.save_steps
             if every and state.global_step % every == 0 and state.global_step < state.max_steps:
                 save_checkpoint(model, tokenizer, Path(cfg.output_dir) / f"checkpoint-{state.global_step}", render,
-                                sampling, cfg.model)
+                                sampling, template_kwargs)
 
     return [_Progress()]
 
@@ -150,12 +151,12 @@ def run_grpo(cfg: GRPOConfigFile, *, store=None, progress: Progress | None = Non
                             f"G={cfg.grpo.num_generations} episodes per step, {cfg.grpo.max_steps} steps"})
     trainer = build_trainer(cfg, model=model, tokenizer=tokenizer, env=env, personas=personas, store=store,
                             device=device, progress=progress,
-                            callbacks=_callbacks(cfg, tokenizer, render, sampling, progress, log))
+                            callbacks=_callbacks(cfg, tokenizer, render, sampling, template_kwargs, progress, log))
     t0 = time.time()
     trainer.train()
     out = Path(cfg.output_dir)
     trained = trainer.accelerator.unwrap_model(trainer.model)
-    final = save_checkpoint(trained, tokenizer, out / "final", render, sampling, cfg.model,
+    final = save_checkpoint(trained, tokenizer, out / "final", render, sampling, template_kwargs,
                             extra={"stage": "grpo", "config": cfg.model_dump(mode="json")})
     write_json(out / "grpo_log.json", {"log": log, "elapsed_s": round(time.time() - t0, 1)})
     say("done", {"message": f"saved {final}"})

@@ -250,7 +250,7 @@ def run_sft(cfg: SFTConfig, *, store=None, progress: Progress | None = None) -> 
         seed=cfg.train.seed, pad_id=tokenizer.pad_token_id or 0, device=device, log_every=cfg.train.log_every,
         progress=progress)
     out = Path(cfg.output_dir)
-    final = save_checkpoint(model, tokenizer, out / "final", cfg.render, cfg.sampling, cfg.model,
+    final = save_checkpoint(model, tokenizer, out / "final", cfg.render, cfg.sampling, cfg.model.template_kwargs,
                             extra={"stage": "sft", "config": cfg.model_dump(mode="json")})
     write_json(out / "sft_log.json", {"log": log, "episodes": len(episodes), "sequences": len(examples),
                                       "scripted_data_decision_alignment": data_da,
