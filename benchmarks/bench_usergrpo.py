@@ -66,13 +66,12 @@ def main(argv=None) -> int:
     import torch
 
     from salessim.personas import load_personas
-    from salessim.shoppers.hf import read_shopper_settings
+    from salessim.shoppers.hf import shopper_settings
     from salessim.store import default_store
     from salessim.train.config import load_config
     from salessim.train.evaluate import compare, evaluate_model, score
-    from salessim.train.generation import SamplingConfig, load_model_and_tokenizer
+    from salessim.train.generation import load_model_and_tokenizer
     from salessim.train.grpo import run_grpo
-    from salessim.train.render import RenderConfig
     from salessim.train.sft import run_sft
 
     out = Path(args.out)
@@ -131,9 +130,9 @@ def main(argv=None) -> int:
 
     def evaluate(path):
         model, tok = load_model_and_tokenizer(path)
-        settings = read_shopper_settings(path)
-        eps = evaluate_model(model, tok, store, test, render=RenderConfig(**settings["render"]),
-                             sampling=SamplingConfig(**settings["sampling"]), agents=agents,
+        s = shopper_settings(path)
+        eps = evaluate_model(model, tok, store, test, render=s.render, sampling=s.sampling,
+                             template_kwargs=s.template_kwargs, agents=agents,
                              max_turns=grpo_cfg.env.max_turns, trials=args.trials, seed=args.seed)
         return eps, score(eps, by_id, store)
 
@@ -149,7 +148,7 @@ def main(argv=None) -> int:
     rows = {}
     print()
     print(f"Held-out test personas: {len(test)} x agents {agents} x {args.trials} trial(s); sampling as stored "
-          f"with each checkpoint (temperature {SamplingConfig(**read_shopper_settings(models['SFT'])['sampling']).temperature})")
+          f"with each checkpoint (temperature {shopper_settings(models['SFT']).sampling.temperature})")
     print(f"{'metric':28s} {'SFT':>26s} {'UserGRPO':>26s} {'UserGRPO - SFT (paired)':>30s}")
     order = ["decision_alignment"] + [m for m in a if m != "decision_alignment"]
     for metric in order:

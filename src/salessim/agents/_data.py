@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from salessim.datafiles import DATA_DIR, load_yaml
-
-DATA_FILE = DATA_DIR / "agents" / "scripted.yaml"
+from salessim.datafiles import load_yaml
 
 
 def agent_text() -> dict[str, Any]:

@@ -13,13 +13,11 @@ import typer
 from rich.console import Console
 
 from salessim.errors import SalesSimError
+from salessim.train.generation import TRAIN_EXTRA_HINT
 
 console = Console()
 app = typer.Typer(help="Train a shopper model: SFT cold start, then UserGRPO (needs the train extra).",
                   no_args_is_help=True)
-
-_EXTRA = 'Install the training extra: pip install -e ".[train]"'
-
 
 def _require(*modules: str) -> None:
     import importlib
@@ -28,7 +26,7 @@ def _require(*modules: str) -> None:
         try:
             importlib.import_module(name)
         except ImportError:
-            raise SalesSimError(f"training needs {name}, which is not installed", hint=_EXTRA) from None
+            raise SalesSimError(f"training needs {name}, which is not installed", hint=TRAIN_EXTRA_HINT) from None
 
 
 def _fmt(value: Any) -> str:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import random
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +29,8 @@ from salessim.train.chat import TokenTranscript, strip_reasoning
 from salessim.train.generation import ActionSampler, SamplingConfig, load_model_and_tokenizer
 from salessim.train.render import OPENING, ProductRefs, RenderConfig, parse_action, render_env, render_persona
 
-__all__ = ["HFShopper", "SHOPPER_SETTINGS_FILE", "load_hf_shopper", "read_shopper_settings", "write_shopper_settings"]
+__all__ = ["HFShopper", "SHOPPER_SETTINGS_FILE", "ShopperSettings", "load_hf_shopper", "read_shopper_settings",
+           "shopper_settings", "write_shopper_settings"]
 
 SHOPPER_SETTINGS_FILE = "salessim_shopper.json"
 
@@ -37,6 +39,25 @@ def read_shopper_settings(path: str | Path) -> dict[str, Any]:
     """The render/sampling settings stored with a checkpoint ({} when it has none)."""
     f = Path(path) / SHOPPER_SETTINGS_FILE
     return json.loads(f.read_text()) if f.exists() else {}
+
+
+@dataclass(frozen=True)
+class ShopperSettings:
+    """The settings stored with a checkpoint, parsed (defaults where it stores none)."""
+
+    render: RenderConfig
+    sampling: SamplingConfig
+    template_kwargs: dict[str, Any]
+    max_context: int | None = None
+
+
+def shopper_settings(path: str | Path, render: RenderConfig | None = None,
+                     sampling: SamplingConfig | None = None) -> ShopperSettings:
+    """The settings stored with the checkpoint at ``path``; ``render``/``sampling`` override them."""
+    raw = read_shopper_settings(path)
+    return ShopperSettings(render=render or RenderConfig(**raw.get("render", {})),
+                           sampling=sampling or SamplingConfig(**raw.get("sampling", {})),
+                           template_kwargs=raw.get("template_kwargs") or {}, max_context=raw.get("max_context"))
 
 
 def write_shopper_settings(path: str | Path, render: RenderConfig, sampling: SamplingConfig,
@@ -145,9 +166,6 @@ def load_hf_shopper(path: str | Path, store, *, device: str = "cpu", dtype: str 
     """Load ``path`` (a checkpoint or LoRA adapter directory) as a shopper; the settings stored with
     the checkpoint are the defaults."""
     model, tokenizer = load_model_and_tokenizer(path, device=device, dtype=dtype)
-    settings = read_shopper_settings(path)
-    render = render or RenderConfig(**settings.get("render", {}))
-    sampling = sampling or SamplingConfig(**settings.get("sampling", {}))
-    return HFShopper(model, tokenizer, store=store, render=render, sampling=sampling, name=str(path),
-                     template_kwargs=settings.get("template_kwargs") or {},
-                     max_context=settings.get("max_context"))
+    s = shopper_settings(path, render, sampling)
+    return HFShopper(model, tokenizer, store=store, render=s.render, sampling=s.sampling, name=str(path),
+                     template_kwargs=s.template_kwargs, max_context=s.max_context)

@@ -48,10 +48,8 @@ def stop_token_ids(tokenizer, generation_config=None) -> list[int]:
         ids += list(eos) if isinstance(eos, (list, tuple)) else [eos]
     if tokenizer.eos_token_id is not None:
         ids.append(tokenizer.eos_token_id)
-    for name in ("<|end|>", "<|im_end|>", "<|eot_id|>", "<end_of_turn>"):
-        tid = tokenizer.convert_tokens_to_ids(name) if name in tokenizer.get_vocab() else None
-        if tid is not None:
-            ids.append(tid)
+    vocab = tokenizer.get_vocab()  # builds a dict of the whole vocabulary: once
+    ids += [vocab[name] for name in ("<|end|>", "<|im_end|>", "<|eot_id|>", "<end_of_turn>") if name in vocab]
     return sorted(set(ids))
 
 

@@ -60,12 +60,6 @@ def pick_device(name: str, cpu_threads: int | None = None) -> str:
     return name
 
 
-def torch_dtype(name: str | None):
-    import torch
-
-    return {None: None, "fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}[name]
-
-
 def lora_config(cfg: LoraSection):
     from peft import LoraConfig
 

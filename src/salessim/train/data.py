@@ -20,25 +20,29 @@ from __future__ import annotations
 
 import asyncio
 import random
-import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from salessim.schema import Episode, Message, Persona
 from salessim.train.chat import TokenTranscript
 from salessim.train.config import FlawMixItem
-from salessim.train.render import OPENING, ProductRefs, RenderConfig, format_action, render_env, render_persona
+from salessim.train.render import (
+    _SENTENCE_SPLIT,
+    OPENING,
+    ProductRefs,
+    RenderConfig,
+    format_action,
+    render_env,
+    render_persona,
+)
 
 __all__ = ["compact_target", "episode_to_transcript", "generate_scripted_episodes", "transcript_lines"]
 
-_SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+")
 
 
 def _disclosed(persona: Persona, text: str) -> list[int]:
-    try:
-        from salessim.metrics.episode_view import criteria_disclosed
-    except ImportError:  # pragma: no cover - during bootstrap
-        return []
+    from salessim.metrics.episode_view import criteria_disclosed
+
     try:
         return criteria_disclosed(persona.criteria, text, persona.category)
     except Exception:  # noqa: BLE001 - the NLU is best effort here; the meta keys are the fallback

@@ -60,15 +60,11 @@ def per_persona(values: dict[str, float | None]) -> dict[str, float]:
 def compare(a: dict[str, float | None], b: dict[str, float | None], n_boot: int = 2000,
             seed: int = 0) -> dict[str, Any]:
     """Means of A and B with bootstrap 95% intervals, and the paired difference B - A (by persona)."""
-    try:
-        from salessim.metrics.stats import bootstrap_ci, bootstrap_diff_ci
-    except ImportError:  # pragma: no cover - the stats module ships with the metrics
-        bootstrap_ci = bootstrap_diff_ci = None
+    from salessim.metrics.stats import bootstrap_ci, bootstrap_diff_ci
+
     pa, pb = per_persona(a), per_persona(b)
     va = [v for v in a.values() if v is not None]
     vb = [v for v in b.values() if v is not None]
-    if bootstrap_ci is None:
-        return {"a": sum(va) / len(va) if va else None, "b": sum(vb) / len(vb) if vb else None}
     ca, cb = bootstrap_ci(list(pa.values()), n_boot=n_boot, seed=seed), bootstrap_ci(list(pb.values()), n_boot=n_boot, seed=seed)
     d = bootstrap_diff_ci(pb, pa, paired=True, n_boot=n_boot, seed=seed)
     return {"a": tuple(ca), "b": tuple(cb), "diff": tuple(d), "n_a": len(va), "n_b": len(vb),

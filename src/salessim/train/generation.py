@@ -9,6 +9,7 @@ from the ids when it is missing (the shopper state itself stays plain JSON).
 
 from __future__ import annotations
 
+import weakref
 from collections import OrderedDict
 from pathlib import Path
 from typing import Any
@@ -45,6 +46,30 @@ def require_train_stack() -> None:
                             hint=TRAIN_EXTRA_HINT) from None
 
 
+def torch_dtype(name: str | None):
+    """The torch dtype for a config's ``dtype`` name (``bf16``, ``fp16``, ``fp32`` or the long names)."""
+    import torch
+
+    return {"bf16": torch.bfloat16, "bfloat16": torch.bfloat16, "fp16": torch.float16, "float16": torch.float16,
+            "fp32": torch.float32, "float32": torch.float32, None: None}[name]
+
+
+_NEWLINES: "weakref.WeakKeyDictionary[Any, set[int]]" = weakref.WeakKeyDictionary()
+
+
+def _newline_ids(tokenizer) -> set[int]:
+    """Ids of the tokens that are only whitespace with a newline (a scan of the whole vocabulary,
+    done once per tokenizer: a sampler is built for every rollout batch)."""
+    if tokenizer not in _NEWLINES:
+        ids = set()
+        for tok, i in tokenizer.get_vocab().items():
+            text = tokenizer.convert_tokens_to_string([tok])
+            if "\n" in text and text.strip() == "":
+                ids.add(i)
+        _NEWLINES[tokenizer] = ids
+    return _NEWLINES[tokenizer]
+
+
 def load_model_and_tokenizer(path: str | Path, *, device: str = "cpu", dtype: str | None = None,
                              adapter: str | Path | None = None, trainable: bool = False):
     """Load a local checkpoint directory (never a hub id). ``path`` may be a LoRA adapter directory
@@ -68,11 +93,9 @@ def load_model_and_tokenizer(path: str | Path, *, device: str = "cpu", dtype: st
             raise SalesSimError(f"{p}/adapter_config.json: base_model_name_or_path {base_name!r} is not a local "
                                 "directory", where="hf:PATH", hint="Point it at the base model's directory.")
         base = Path(base_name)
-    torch_dtype = {"bf16": torch.bfloat16, "bfloat16": torch.bfloat16, "fp16": torch.float16,
-                   "float16": torch.float16, "fp32": torch.float32, "float32": torch.float32, None: None}[dtype]
     kwargs: dict[str, Any] = {"local_files_only": True}
-    if torch_dtype is not None:
-        kwargs["dtype"] = torch_dtype
+    if dtype is not None:
+        kwargs["dtype"] = torch_dtype(dtype)
     model = AutoModelForCausalLM.from_pretrained(base, **kwargs)
     tok_dir = p if (p / "tokenizer_config.json").exists() else base
     tokenizer = AutoTokenizer.from_pretrained(tok_dir, local_files_only=True)
@@ -137,13 +160,7 @@ class ActionSampler:
 
     def _newlines(self) -> set[int]:
         if self._newline_ids is None:
-            vocab = self.tokenizer.get_vocab()
-            ids = set()
-            for tok, i in vocab.items():
-                text = self.tokenizer.convert_tokens_to_string([tok])
-                if "\n" in text and text.strip() == "":
-                    ids.add(i)
-            self._newline_ids = ids
+            self._newline_ids = _newline_ids(self.tokenizer)
         return self._newline_ids
 
     def sample(self, key: str, ids: list[int], seed: int) -> tuple[list[int], list[float]]:

@@ -126,9 +126,8 @@ def run_grpo(cfg: GRPOConfigFile, *, store=None, progress: Progress | None = Non
     from salessim.train.common import pick_device, quiet_libraries, save_checkpoint, write_json
 
     quiet_libraries()
-    from salessim.shoppers.hf import read_shopper_settings
-    from salessim.train.generation import SamplingConfig, load_model_and_tokenizer
-    from salessim.train.render import RenderConfig
+    from salessim.shoppers.hf import shopper_settings
+    from salessim.train.generation import load_model_and_tokenizer
     from salessim.train.rollout import ShopperEnvironment, load_env_personas
 
     say = progress or (lambda stage, info: None)
@@ -139,10 +138,9 @@ def run_grpo(cfg: GRPOConfigFile, *, store=None, progress: Progress | None = Non
         store = default_store()
     model, tokenizer = load_model_and_tokenizer(cfg.model.path, device=device, dtype=cfg.model.dtype,
                                                 trainable=True)
-    settings = read_shopper_settings(cfg.model.path)
-    render = cfg.render or RenderConfig(**settings.get("render", {}))
-    sampling = cfg.sampling or SamplingConfig(**settings.get("sampling", {}))
-    template_kwargs = cfg.model.template_kwargs or settings.get("template_kwargs") or {}
+    stored = shopper_settings(cfg.model.path, cfg.render, cfg.sampling)
+    render, sampling = stored.render, stored.sampling
+    template_kwargs = cfg.model.template_kwargs or stored.template_kwargs
     personas = load_env_personas(cfg.env)
     env = ShopperEnvironment(store, personas, cfg.env, render, sampling, template_kwargs,
                              max_completion_length=cfg.grpo.max_completion_length, seed=cfg.grpo.seed)

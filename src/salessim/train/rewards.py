@@ -43,6 +43,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 from typing import Any
 
 from salessim.schema import Episode, Persona
@@ -50,7 +51,7 @@ from salessim.schema import Episode, Persona
 __all__ = [
     "REWARD_FUNCTIONS", "conversation_quality", "dealbreaker_disclosure", "decision_alignment",
     "format_validity", "left_before_presentation", "make_reward_functions", "overdisclosure",
-    "score_episode_rewards", "unstated_dealbreakers",
+    "unstated_dealbreakers",
 ]
 
 
@@ -117,7 +118,10 @@ def format_validity(episode: Episode, persona: Persona | None = None, store=None
     return 1.0 - bad / len(acts)
 
 
-def _bag(texts: Sequence[str]) -> Counter:
+@lru_cache(maxsize=4096)
+def _bag(texts: tuple[str, ...]) -> Counter:
+    """Bag of words of ``texts`` (cached: each episode is compared with every other of its batch;
+    treat the result as read-only)."""
     from salessim.metrics.text import tokenize
 
     c: Counter = Counter()
@@ -152,8 +156,8 @@ def conversation_quality(episode: Episode, others: Sequence[Sequence[str]] = ())
     repeats = sum(1 for i, t in enumerate(norm) if t and t in norm[:i]) / len(norm)
     parts = [d2]
     if others:
-        mine = _bag(texts)
-        parts.append(1.0 - max(_cosine(mine, _bag(o)) for o in others))
+        mine = _bag(tuple(texts))
+        parts.append(1.0 - max(_cosine(mine, _bag(tuple(o))) for o in others))
     return (sum(parts) / len(parts)) * (1.0 - repeats)
 
 
@@ -164,18 +168,6 @@ REWARD_FUNCTIONS: dict[str, Callable[..., float | None]] = {
     "conversation_quality": conversation_quality,
     "format_validity": format_validity,
 }
-
-
-def score_episode_rewards(episode: Episode, persona: Persona, store, graded: bool = False,
-                          others: Sequence[Sequence[str]] = ()) -> dict[str, float | None]:
-    """Every reward of one episode (for reports and tests)."""
-    return {
-        "decision_alignment": decision_alignment(episode, persona, store, graded),
-        "dealbreaker_disclosure": dealbreaker_disclosure(episode, persona, store),
-        "overdisclosure": overdisclosure(episode, persona, store),
-        "conversation_quality": conversation_quality(episode, others),
-        "format_validity": format_validity(episode),
-    }
 
 
 def make_reward_functions(store, personas: dict[str, Persona], weights: dict[str, float],

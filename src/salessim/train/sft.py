@@ -191,10 +191,9 @@ def train_on_examples(model, examples: list[SFTExample], *, epochs: float, batch
 
 def run_sft(cfg: SFTConfig, *, store=None, progress: Progress | None = None) -> Path:
     """Run SFT as configured; returns the ``final`` checkpoint directory."""
-    from salessim.train.common import (apply_lora, pick_device, quiet_libraries, save_checkpoint, torch_dtype,
-                                       write_json)
+    from salessim.train.common import apply_lora, pick_device, quiet_libraries, save_checkpoint, write_json
     from salessim.train.data import generate_scripted_episodes, transcript_lines
-    from salessim.train.generation import load_model_and_tokenizer
+    from salessim.train.generation import load_model_and_tokenizer, torch_dtype
     from salessim.train.rollout import load_env_personas
     from salessim.train.tiny import build_tiny_model, project_corpus, train_tokenizer
 

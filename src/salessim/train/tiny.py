@@ -49,11 +49,11 @@ class TinyModelConfig(BaseModel):
 def project_corpus(store=None, personas=None, transcripts: Iterable[str] = (), render_cfg=None) -> Iterator[str]:
     """The text the tokenizer learns from: the action protocol, persona renderings (both styles),
     product names, descriptions and cards, and any extra lines (``transcripts``)."""
-    from salessim.train.render import OPENING, PROTOCOL_HELP, RenderConfig, render_persona
+    from salessim.train.render import ACTION_KEYWORDS, OPENING, PROTOCOL_HELP, RenderConfig, render_persona
 
     yield PROTOCOL_HELP
     yield OPENING
-    for kw in ("SAY", "VIEW", "BUY", "LEAVE"):
+    for kw in ACTION_KEYWORDS:
         for i in range(1, 10):
             yield f"{kw} p{i}" if kw in ("VIEW", "BUY") else f"{kw} c{i}"
     for persona in personas or ():
