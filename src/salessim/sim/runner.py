@@ -39,16 +39,18 @@ def file_hash(path: str | Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
 
 
-def load_run_personas(cfg: RunConfig) -> list[Persona]:
-    """The personas the run simulates: the file (built-in by default), the split, the limit."""
+def load_run_personas(cfg: RunConfig, *, where: str | None = None,
+                      hint: str = "Use --split all, or a file whose personas carry a split.") -> list[Persona]:
+    """The personas the run simulates: the file (built-in by default), the split, the limit.
+    ``cfg`` may be any config section with ``personas``, ``split`` and ``limit`` (the training
+    configs' ``env``); ``where``/``hint`` adapt the error to it."""
     from salessim.personas import load_personas
 
     split = None if cfg.split == "all" else cfg.split
     personas = load_personas(cfg.personas, split=split)
     if not personas:
-        where = cfg.personas or "the built-in benchmark"
-        raise SalesSimError(f"{where} has no personas in split {cfg.split!r}",
-                            hint="Use --split all, or a file whose personas carry a split.")
+        source = cfg.personas or "the built-in benchmark"
+        raise SalesSimError(f"{source} has no personas in split {cfg.split!r}", where=where, hint=hint)
     if cfg.limit:
         personas = personas[: cfg.limit]
     return personas

@@ -22,7 +22,6 @@ import random
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from salessim.errors import SalesSimError
 from salessim.schema import Episode, Persona
 from salessim.schema.run import AgentConfig
 from salessim.train.config import EnvSection
@@ -47,16 +46,9 @@ def decode_prompt(prompt: Any) -> tuple[str, str]:
 
 def load_env_personas(env: EnvSection) -> list[Persona]:
     """The personas of ``env`` (file or built-in, split, limit)."""
-    from salessim.personas import load_personas
+    from salessim.sim.runner import load_run_personas
 
-    split = None if env.split == "all" else env.split
-    personas = load_personas(env.personas, split=split)
-    if env.limit:
-        personas = personas[: env.limit]
-    if not personas:
-        raise SalesSimError(f"no personas in split {env.split!r} of {env.personas or 'the built-in benchmark'}",
-                            where="env.split")
-    return personas
+    return load_run_personas(env, where="env.split", hint="Set env.split to train, test or all.")
 
 
 def _seed(*parts: Any) -> int:
