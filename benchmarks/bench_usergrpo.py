@@ -21,6 +21,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from salessim.errors import SalesSimError
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -75,6 +77,10 @@ def main(argv=None) -> int:
     from salessim.train.sft import run_sft
 
     out = Path(args.out)
+    for flag, stage in (("--skip-sft", "sft"), ("--skip-grpo", "grpo")):
+        if getattr(args, flag[2:].replace("-", "_")) and not (out / stage / "final").is_dir():
+            raise SalesSimError(f"no checkpoint at {out / stage / 'final'}", where=flag,
+                                hint=f"Run without {flag} first, or pass the --out of an earlier run.")
     out.mkdir(parents=True, exist_ok=True)
     store = default_store()
     sft_cfg = load_config(args.sft_config, "sft")
@@ -199,5 +205,14 @@ def main(argv=None) -> int:
     return 0
 
 
+def cli(argv=None) -> int:
+    """``main`` with user errors (bad config, missing checkpoint) as one line and exit code 2."""
+    try:
+        return main(argv)
+    except SalesSimError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(cli())
