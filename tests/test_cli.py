@@ -20,7 +20,8 @@ def one_line_error(proc):
     return lines[0]
 
 
-@pytest.mark.parametrize("cmd", [[], ["run"], ["eval"], ["store"], ["personas"]])
+@pytest.mark.parametrize("cmd", [[], ["run"], ["eval"], ["store"], ["personas"], ["report"], ["import-official"],
+                                 ["train"], ["train", "sft"], ["train", "grpo"]])
 def test_every_command_has_help(cmd):
     proc = salessim(*cmd, "--help")
     assert proc.returncode == 0 and "Usage" in proc.stdout
@@ -65,6 +66,12 @@ def test_bad_flaw_and_bad_agent(tmp_path):
     assert "gullible" in line
     line = one_line_error(salessim("run", "--agent", "rude", "--limit", "1", "--out", str(tmp_path / "r2")))
     assert "rude" in line
+
+
+def test_missing_hf_checkpoint_fails_before_simulating(tmp_path):
+    proc = salessim("run", "--shopper", f"hf:{tmp_path / 'nope'}", "--out", str(tmp_path / "r"))
+    assert "no checkpoint directory" in one_line_error(proc)
+    assert "simulating" not in proc.stdout and not (tmp_path / "r").exists()
 
 
 def test_small_run_then_eval(tmp_path):

@@ -180,7 +180,12 @@ def apply_overrides(cfg: RunConfig, ov: RunOverrides) -> RunConfig:
 
 
 def check_run_config(cfg: RunConfig) -> None:
-    """Fail early, naming the setting, when an LLM participant lacks its model or endpoint."""
+    """Fail early, naming the setting, when an LLM participant lacks its model or endpoint, or
+    an ``hf:PATH`` shopper's checkpoint directory does not exist."""
+    if cfg.shopper.kind.startswith("hf:") and not Path(cfg.shopper.kind[3:]).is_dir():
+        raise SalesSimError(f"no checkpoint directory at {cfg.shopper.kind[3:] or '(empty path)'}", where="--shopper",
+                            hint="Use hf:PATH with a directory written by `salessim train` (e.g. "
+                                 "hf:outputs/usergrpo-tiny/final) or by save_pretrained.")
     for role, part, flag in (("shopper", cfg.shopper, "--shopper-model"), ("agent", cfg.agent, "--agent-model")):
         if part.kind != "llm":
             continue
