@@ -1,10 +1,15 @@
 """Dealbreaker disclosure: does the shopper say what it cannot accept, in time?
 
+Two levels, two metrics: ``dealbreaker_disclosure`` counts a dealbreaker as stated when a turn
+states its value or direction (:func:`salessim.nlu.disclosed`); ``dealbreaker_disclosure_topic``
+also when a turn makes its attribute known without a value ("I have a strict budget", "it has to
+run Mac software": :mod:`salessim.nlu.topics`). Everything else is the same.
+
 Definition (deterministic; conventions on turns, message indices and "presented" in
 :mod:`salessim.metrics.episode_view`):
 
 - For each dealbreaker d of the persona: ``stated_at`` = index of the first shopper turn whose
-  text discloses d (:func:`salessim.nlu.disclosed`), or None; ``first_violating_presented_at`` =
+  text discloses d at the metric's level, or None; ``first_violating_presented_at`` =
   index of the first message presenting a product (of the persona's category) that breaks d, or
   None.
 - d is **at stake** when a product breaking it was presented. Its **deadline** is the shopper's
@@ -27,7 +32,7 @@ from __future__ import annotations
 
 from salessim.constraints import satisfies
 from salessim.metrics.episode_view import (
-    criteria_disclosed,
+    criteria_disclosed_at,
     is_infrastructure_failure,
     presentations,
     presented_names,
@@ -38,22 +43,35 @@ from salessim.schema import Episode, MetricResult, Persona
 NAME = "dealbreaker_disclosure"
 VERSION = "1.1"
 DESCRIPTION = "share of at-stake dealbreakers the shopper stated by its reply to the first product breaking them"
+TOPIC_NAME = "dealbreaker_disclosure_topic"
+TOPIC_VERSION = "1.0"
+TOPIC_DESCRIPTION = "dealbreaker disclosure where making the dealbreaker's topic known counts (no value needed)"
 
 
 def compute(episode: Episode, persona: Persona, store) -> MetricResult:
-    """Score one episode (see the module docstring)."""
+    """Score one episode at value level (see the module docstring)."""
+    return _score(episode, persona, store, "value")
+
+
+def compute_topic(episode: Episode, persona: Persona, store) -> MetricResult:
+    """Score one episode at topic level (see the module docstring)."""
+    return _score(episode, persona, store, "topic")
+
+
+def _score(episode: Episode, persona: Persona, store, level: str) -> MetricResult:
+    name, version = (NAME, VERSION) if level == "value" else (TOPIC_NAME, TOPIC_VERSION)
     dealbreakers = persona.dealbreakers
     if not dealbreakers:
-        return MetricResult(metric=NAME, version=VERSION, value=None,
+        return MetricResult(metric=name, version=version, value=None,
                             explanation="the persona has no dealbreakers")
     if is_infrastructure_failure(episode):
-        return MetricResult(metric=NAME, version=VERSION, value=None, details={"termination": episode.termination},
+        return MetricResult(metric=name, version=version, value=None, details={"termination": episode.termination},
                             explanation=f"not scored: the episode ended with {episode.termination}")
     turns = shopper_turns(episode)
     names = presented_names(episode, store)
     stated_at: dict[int, tuple[int, int]] = {}
     for turn in turns:
-        for k in criteria_disclosed(dealbreakers, turn.text, persona.category, names):
+        for k in criteria_disclosed_at(level, dealbreakers, turn.text, persona.category, names):
             stated_at.setdefault(k, (turn.index, turn.number))
 
     catalog = store.catalog
@@ -89,6 +107,7 @@ def compute(episode: Episode, persona: Persona, store) -> MetricResult:
             "timely": ok,
         })
     details = {
+        "level": level,
         "per_dealbreaker": rows,
         "dealbreakers": len(dealbreakers),
         "at_stake": at_stake,
@@ -96,11 +115,11 @@ def compute(episode: Episode, persona: Persona, store) -> MetricResult:
         "stated_share": round(len(stated_at) / len(dealbreakers), 6),
     }
     if at_stake == 0:
-        return MetricResult(metric=NAME, version=VERSION, value=None, details=details,
+        return MetricResult(metric=name, version=version, value=None, details=details,
                             explanation="no presented product broke a dealbreaker: nothing was at stake")
     late = [r["key"] for r in rows if r["at_stake"] and not r["timely"]]
     why = f"{timely}/{at_stake} at-stake dealbreaker(s) stated in time"
     if late:
         why += "; late or never: " + ", ".join(late)
-    return MetricResult(metric=NAME, version=VERSION, value=round(timely / at_stake, 6), details=details,
+    return MetricResult(metric=name, version=version, value=round(timely / at_stake, 6), details=details,
                         explanation=why)

@@ -55,10 +55,12 @@ def compute(episode: Episode, persona: Persona, store) -> MetricResult:
                             explanation=f"not scored: the episode ended with {term}",
                             details={"termination": term})
     catalog = store.catalog
-    if episode.shopper.params.get("imported_from") and not any(catalog.get(p) for p in episode.presented_product_ids):
+    params = episode.shopper.params
+    if params.get("imported_from") and not params.get("catalog") and not any(
+            catalog.get(p) for p in episode.presented_product_ids):
         return MetricResult(metric=NAME, version=VERSION, value=None, details={"termination": term},
-                            explanation="imported episode: its products are not in the SalesSim catalog "
-                                        "(use judge_decision_alignment with --judge-model)")
+                            explanation="imported without a catalog: its products cannot be looked up "
+                                        "(import with --catalog, or use judge_decision_alignment with --judge-model)")
     presented = []
     for pid in episode.presented_product_ids:
         product = catalog.get(pid)

@@ -34,6 +34,7 @@ and product mentions read as requests.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -51,6 +52,9 @@ __all__ = [
     "presented_names",
     "viewed_product_id",
     "criteria_disclosed",
+    "criteria_disclosed_at",
+    "topics_disclosed",
+    "LEVELS",
     "new_attributes_per_turn",
     "item_key",
     "contradicted",
@@ -186,20 +190,45 @@ def presented_products(episode: Episode, store) -> list:
     return [p for p in (catalog.get(pid) for pid in episode.presented_product_ids) if p is not None]
 
 
+def _name_forms(name: str, brand: str, line: str) -> set[str]:
+    """The ways a shopper may spell out a product name: the full name, without the bracketed
+    configuration, without the leading brand; for names written as ``Brand - Model - CPU - ...``
+    (imported catalogs) also ``Brand Model`` and ``Model``; and ``Brand Line`` / a line with a
+    number or of two words or more ("Aspire 5", "ENVY x360")."""
+    forms: set[str] = set()
+    base = [name, name.split(" (")[0]]
+    segs = [x.strip() for x in re.split(r"\s+-\s+", name) if x.strip()]
+    if len(segs) >= 2:
+        base += [f"{segs[0]} {segs[1]}", segs[1], f"{segs[0]} - {segs[1]}"]
+    if line:
+        base.append(f"{brand} {line}" if brand else line)
+        if re.search(r"\d", line) or len(line.split()) >= 2:
+            base.append(line)
+    for form in base:
+        form = form.strip()
+        forms.add(form)
+        if brand and form.lower().startswith(brand.lower() + " "):
+            forms.add(form[len(brand):].strip())
+    return forms
+
+
 def presented_names(episode: Episode, store) -> tuple[str, ...]:
-    """The names of the products presented in ``episode``, as a shopper may spell them out: the
-    full catalog name, without the leading brand, and both without the bracketed configuration
-    (``Apple Aerobook 13 (16 GB, 512 GB)``, ``Aerobook 13 (16 GB, 512 GB)``, ``Apple Aerobook 13``,
-    ``Aerobook 13``). Text inside a spelled-out name is not read as a criterion: naming a product
-    does not state "16 GB of RAM"."""
+    """The names of the products presented in ``episode``, as a shopper may spell them out
+    (:func:`_name_forms`: ``Apple Aerobook 13 (16 GB, 512 GB)``, ``Aerobook 13 (16 GB, 512 GB)``,
+    ``Apple Aerobook 13``, ``Aerobook 13``...), and for imported episodes the names of the products
+    named in the conversation that the catalog does not sell. Text inside a spelled-out name is not
+    read as a criterion: naming a product does not state "16 GB of RAM"."""
     names: set[str] = set()
     for product in presented_products(episode, store):
         brand = str(product.attributes.get("brand", "")).strip()
-        for name in (product.name, product.name.split(" (")[0]):
-            name = name.strip()
-            names.add(name)
-            if brand and name.lower().startswith(brand.lower() + " "):
-                names.add(name[len(brand):].strip())
+        names |= _name_forms(product.name, brand, str(product.attributes.get("line") or ""))
+    catalog = getattr(store, "catalog", None)
+    for pid, name in (episode.shopper.params.get("products") or {}).items():
+        if isinstance(name, str) and (catalog is None or catalog.get(pid) is None):
+            names |= _name_forms(name, name.split()[0] if " " in name else "", "")
+            short = re.sub(r"(?:\s+[\d.]+(?:-?inch(?:es)?|\")?)+$", "", name).strip()
+            if short != name and len(short.split()) >= 2:  # "MacBook Pro 14-inch" also as "MacBook Pro"
+                names |= _name_forms(short, short.split()[0], "")
     return tuple(sorted(n for n in names if len(n) >= 5))
 
 
@@ -246,6 +275,38 @@ def criteria_disclosed(criteria: list[Criterion], text: str, category: str,
     return [k for k, c in enumerate(criteria) if _disclosed_one(c.model_dump_json(), text, category, names)]
 
 
+LEVELS = ("value", "topic")
+
+
+@lru_cache(maxsize=200_000)
+def _topics(text: str, category: str, names: tuple[str, ...]) -> frozenset[str]:
+    from salessim.nlu.topics import topic_attributes
+
+    return frozenset(topic_attributes(text, category, names))
+
+
+def topics_disclosed(text: str, category: str, names: tuple[str, ...] = ()) -> frozenset[str]:
+    """The attributes ``text`` discloses at topic level (:func:`salessim.nlu.topics.topic_attributes`,
+    cached); spelled-out product ``names`` are masked."""
+    if not text.strip():
+        return frozenset()
+    return _topics(text, category, _names_in(text, names))
+
+
+def criteria_disclosed_at(level: str, criteria: list[Criterion], text: str, category: str,
+                          names: tuple[str, ...] = ()) -> list[int]:
+    """Indices of the ``criteria`` that ``text`` discloses at ``level``: ``value`` (the value or
+    direction is stated, :func:`criteria_disclosed`) or ``topic`` (value level, or the criterion's
+    attribute is shown to matter, :func:`topics_disclosed`)."""
+    if level not in LEVELS:
+        raise ValueError(f"unknown disclosure level {level!r}; use one of {LEVELS}")
+    by_value = criteria_disclosed(criteria, text, category, names)
+    if level == "value":
+        return by_value
+    topics = topics_disclosed(text, category, names)
+    return [k for k, c in enumerate(criteria) if k in by_value or c.attribute in topics]
+
+
 def _attribute(item: Any) -> str | None:
     attr = getattr(item, "attribute", None)
     if attr is None and isinstance(item, dict):
@@ -287,3 +348,4 @@ def clear_cache() -> None:
     """Forget the cached text understanding (benchmarks call it between repeats)."""
     _extract.cache_clear()
     _disclosed_one.cache_clear()
+    _topics.cache_clear()

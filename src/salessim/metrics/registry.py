@@ -49,6 +49,8 @@ def _ensure_builtin() -> None:
     for module in (dealbreaker_disclosure, overdisclosure, diversity, persuasion, drift, sim_errors,
                    ideal_match, sell):
         register(Metric(module.NAME, module.VERSION, module.compute, module.DESCRIPTION))
+    for module in (dealbreaker_disclosure, overdisclosure):  # the topic level of disclosure
+        register(Metric(module.TOPIC_NAME, module.TOPIC_VERSION, module.compute_topic, module.TOPIC_DESCRIPTION))
     from salessim.metrics import judges
 
     for spec in judges.JUDGE_METRICS:

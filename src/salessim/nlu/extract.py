@@ -478,7 +478,9 @@ def _fact_polarity(text: str, s: int, lo: int) -> bool:
     return not _FACT_NEG_RE.search(text, max(lo, s - 20), s)
 
 
-def _indifferent(lex: Lexicon, text: str, start: int, lo: int, end: int, hi: int, attr: str | None = None) -> bool:
+def indifferent(lex: Lexicon, text: str, start: int, lo: int, end: int, hi: int, attr: str | None = None) -> bool:
+    """True when an indifference cue of the lexicon covers ``text[start:end]`` (within the clause
+    ``text[lo:hi]``): "I don't care about battery life", "brand doesn't matter"."""
     if lex.indifference_before_re.search(text, max(lo, start - 60), start):
         return True
     if lex.indifference_scoped_re is not None and lex.indifference_scoped_re.search(text, max(lo, start - 80), start):
@@ -532,6 +534,7 @@ _MASK_RE = re.compile(
     r"|\d+(?:st|nd|rd|th)(?![\w])|\d+\s?(?:%|percent)|\d+\s?(?:x|by)\s?\d+"
     r"|\d+(?:\.\d+)?\s?(?:hz|p|fps|w|watts?|mm|nits|cores?|threads?|ghz|mhz|years?|yrs?|months?|days?|weeks?|minutes?|mins?|kids?|people)(?![\w])"
     r"|\d+k\s+(?:screen|display|video|monitor|resolution|editing|oled|tv|footage|content|streaming|gaming|60|120)"
+    r"|(?<=\b(?:in|at) )[48]k(?![\w])|(?:shoot|shooting|film|filming|record|recording|edit|editing|stream|streaming)\s+(?:in\s+)?[48]k(?![\w])"
     r"|(?<![\w$])(?:in|since|year|back in)\s+(?:199\d|20[0-3]\d)(?![\w]|\s*(?:-|to|dollars|bucks|usd|range|budget))|\d{1,2}:\d{2}",
     re.I,
 )
@@ -566,10 +569,10 @@ _BARE_OK = frozenset(
 _FILL = (r"about|around|roughly|like|say|maybe|just|only|a|an|the|spend|spending|pay|paying|of|approximately"
          r"|approx|something|really|absolutely|somewhere|to|be|it|spend|go|pay|is|at|my|budget")
 _CMP_ALTS = (
-    r"(?P<ge>no less than|not less than|nothing (?:under|below|less than|smaller than)|not (?:under|below)"
+    r"(?P<ge>(?:equal to|the same as) or (?:more|greater|higher|bigger|larger|better) than|no less than|not (?:less|smaller|lower|shorter|fewer) than|nothing (?:under|below|less than|smaller than)|not (?:under|below)"
     r"|no (?:smaller|lower|less|fewer|shorter) than|at least|at minimum|at a minimum|a minimum of|minimum(?: of)?"
     r"|min\.?(?: of)?|starting (?:at|from)|upwards of|anything (?:from|above|over)|from)"
-    r"|(?P<le>no more than|not more than|nothing (?:over|above|more than|bigger than|larger than|heavier than|pricier than)"
+    r"|(?P<le>(?:equal to|the same as) or (?:less|lower|fewer|smaller|cheaper|lighter) than|no more than|not (?:more|bigger|larger|heavier|higher|greater|pricier|more expensive) than|nothing (?:over|above|more than|bigger than|larger than|heavier than|pricier than)"
     r"|not (?:over|above)|no (?:higher|bigger|larger|heavier|pricier|greater|more expensive) than"
     r"|(?:can'?t|cannot|won'?t|will not|wouldn'?t|don'?t want to|do not want to|not willing to|unwilling to|not going to"
     r"|rather not|refuse to|don'?t|do not|doesn'?t|does not|shouldn'?t|should not|mustn'?t|must not|not|no need to)"
@@ -904,7 +907,7 @@ def _indifferent_flags(ctx: _Ctx, mentions) -> list[bool]:
     flags = []
     for s, e, en in mentions:
         cs, ce = ctx.clause(s)
-        flags.append(_indifferent(lex, text, s, cs, e, ce, en.attr))
+        flags.append(indifferent(lex, text, s, cs, e, ce, en.attr))
     if not any(flags):
         return flags
 
@@ -980,14 +983,14 @@ def _extract_words(ctx: _Ctx, mentions):
     mentions = _merge_adjacent(text, mentions)
     # decide polarity / indifference per mention, then chain same-attribute mentions into lists
     items = []  # (s, e, entry, negated, cs, ce, rejected)
-    indifferent = _indifferent_flags(ctx, mentions)
+    covered = _indifferent_flags(ctx, mentions)
     runs = _name_runs(text, mentions) if not ctx.shouting else []
     prev_end = 0
     for k, (s, e, entry) in enumerate(mentions):
         cs, ce = ctx.clause(s)
         lo = max(cs, prev_end)
         prev_end = e
-        if indifferent[k] or (runs and _in_product_name(ctx, runs, mentions, s, e, entry.attr)):
+        if covered[k] or (runs and _in_product_name(ctx, runs, mentions, s, e, entry.attr)):
             continue
         if _owned(text, s, cs):
             # what they have is a fact; what they had and disliked is a rejection
@@ -1087,7 +1090,7 @@ def _extract_lines(ctx: _Ctx):
             continue
         s, e = m.start("names"), m.end()
         cs, ce = ctx.clause(s)
-        if _indifferent(ctx.lex, ctx.text, s, cs, e, ce):
+        if indifferent(ctx.lex, ctx.text, s, cs, e, ce):
             continue
         neg = _negated(ctx.text, s, cs, e) or _negated(ctx.text, m.start(), cs, e)
         if len(names) == 1:
@@ -1307,6 +1310,11 @@ def _flat(text: str) -> str:
     return _NAME_SPACING.sub(" ", text.translate(_TRANS).lower())
 
 
+# "smaller then 15 inches": the common misspelling of a comparison's "than"
+_THEN_RE = re.compile(r"(?<![\w'])(more|less|larger|bigger|smaller|greater|fewer|higher|lower|cheaper|heavier|lighter"
+                      r"|longer|shorter|better|worse|other) then(?![\w'])", re.I)
+
+
 def spelled_names(text: str, names: Iterable[str]) -> tuple[str, ...]:
     """The ``names`` that ``text`` spells out, compared as ``extract_criteria(product_names=...)``
     matches them (case, dashes, quotes and spacing aside); a quick filter before masking."""
@@ -1321,6 +1329,19 @@ def _names_re(names: tuple[str, ...]) -> re.Pattern | None:
         return None
     parts = [r"[\s\-]+".join(re.escape(w) for w in re.split(r"[\s\-]+", a.translate(_TRANS))) for a in alts]
     return re.compile(rf"(?<![\w])(?:{'|'.join(parts)})(?![\w])", re.I)
+
+
+def normalise(text: str) -> str:
+    """``text`` as extraction reads it: typographic quotes and dashes straightened (same length)."""
+    return text.translate(_TRANS)
+
+
+def mask_names(text: str, names: Iterable[str]) -> str:
+    """``text`` with every spelled-out occurrence of ``names`` blanked (same length), as
+    ``extract_criteria(product_names=...)`` masks them."""
+    found = spelled_names(text, names) if names else ()
+    rx = _names_re(tuple(found)) if found else None
+    return rx.sub(lambda m: " " * (m.end() - m.start()), text) if rx is not None else text
 
 
 def _shouting(text: str) -> bool:
@@ -1339,7 +1360,7 @@ def extract_criteria(text: str, category: str, product_names: Iterable[str] | No
     if not text or not text.strip():
         return []
     lex = lexicon(category)
-    norm = text.translate(_TRANS)
+    norm = _THEN_RE.sub(r"\1 than", text.translate(_TRANS))  # same length: spans stay valid
     name_spans: list[tuple[int, int]] = []
     if product_names:
         rx = _names_re(tuple(product_names) if not isinstance(product_names, str) else (product_names,))

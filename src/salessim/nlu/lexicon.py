@@ -114,6 +114,11 @@ class Lexicon:
     noun_attr: dict[str, str] = field(default_factory=dict)
     enum_values: dict[str, list[str]] = field(default_factory=dict)
     ordered: frozenset[str] = frozenset({"cpu_class", "gpu"})
+    # topic-level disclosure (salessim.nlu.topics): attribute -> cue patterns
+    topic_strong: dict[str, re.Pattern] = field(default_factory=dict)
+    topic_weak: dict[str, re.Pattern] = field(default_factory=dict)
+    topic_stance_re: re.Pattern | None = None
+    topic_request_re: re.Pattern | None = None
 
     def spec(self, attr: str):
         """The schema's :class:`AttributeSpec` of ``attr`` (None when the category lacks it)."""
@@ -211,6 +216,12 @@ def lexicon(category: str) -> Lexicon:
         noun_re = re.compile(
             rf"(?<![\w'])(?:{cues}){_SCOPED_FILL}(?:(?:the|my|a|an)\s+)?(?:{'|'.join(noun_parts)})(?![\w'])"
             r"[\s,:;-]*(?:(?:like|say|e\.g\.|such as|whether it'?s|be it|either|so)[\s,]+)?(?:(?:a|an|the)\s+)?$", re.I)
+    topic_strong, topic_weak = {}, {}
+    for attr, cues in (section.get("topics") or {}).items():
+        _check_attr(schema, attr, where)
+        topic_strong[attr] = re.compile(_wb(cues["strong"]), re.I)
+        if cues.get("weak"):
+            topic_weak[attr] = re.compile(_wb(cues["weak"]), re.I)
     return Lexicon(
         category=cat,
         schema=schema,
@@ -229,6 +240,10 @@ def lexicon(category: str) -> Lexicon:
         enum_values=enum_values,
         indifference_noun_re=noun_re,
         noun_attr=noun_attr,
+        topic_strong=topic_strong,
+        topic_weak=topic_weak,
+        topic_stance_re=re.compile(common["topic_stance"], re.I) if common.get("topic_stance") else None,
+        topic_request_re=re.compile(common["topic_request"], re.I) if common.get("topic_request") else None,
     )
 
 

@@ -6,7 +6,7 @@ import hashlib
 import json
 from typing import Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_serializer
 
 Level = Literal["Extreme Low", "Low", "Medium", "High", "Extreme High"]
 LEVELS: tuple[str, ...] = ("Extreme Low", "Low", "Medium", "High", "Extreme High")
@@ -31,6 +31,9 @@ class Criterion(BaseModel):
     kind: Literal["dealbreaker", "preference"] = "preference"
     weight: float = Field(default=1.0, ge=0)
     phrasings: list[str] = Field(default_factory=list)
+    # where an imported criterion came from (e.g. ``persona`` or ``logged`` for the paper's rollouts:
+    # logged = only in the simulator's log of the preferences it was handed); None for SalesSim's own
+    source: str | None = None
 
     @field_validator("value")
     @classmethod
@@ -41,6 +44,14 @@ class Criterion(BaseModel):
         if op not in ("in", "not_in", None) and isinstance(v, list):
             raise ValueError(f"operator '{op}' needs a single value, not a list (use 'in' for a list)")
         return v
+
+    @model_serializer(mode="wrap")
+    def _drop_unset_source(self, handler):
+        """An unset ``source`` is not written: files and hashes stay as before the field existed."""
+        data = handler(self)
+        if isinstance(data, dict) and data.get("source") is None:
+            data.pop("source", None)
+        return data
 
     @property
     def key(self) -> str:

@@ -219,6 +219,17 @@ def _run_personas(rd: RunDir, meta: dict, cfg: RunConfig) -> dict[str, Persona]:
     return {p.id: p for p in load_personas(path)}
 
 
+def run_store(rd: RunDir, meta: dict):
+    """The store a run is scored against: the run's own product file when it has one (an imported
+    run: ``data.catalog_file`` in run.json), else the built-in store."""
+    from salessim.store import Store, default_store, load_product_file
+
+    own = (meta.get("data") or {}).get("catalog_file")
+    if own:
+        return Store(load_product_file(rd.path / own))
+    return default_store()
+
+
 def score_run(run_dir: str | Path, *, store=None, metric_names: list[str] | None = None,
               judge=None, reference: str | Path | None = None, on_judged: Callable[[], None] | None = None) -> dict:
     """Score every episode of a run directory; writes scores.jsonl and summary.json, returns the
@@ -230,11 +241,10 @@ def score_run(run_dir: str | Path, *, store=None, metric_names: list[str] | None
     simulator-vs-human gaps of :mod:`salessim.metrics.reference`."""
     from salessim.metrics import score_episodes, summarize
     from salessim.metrics.judges import JUDGE_NAMES, SKIP_REASON, judge_episodes
-    from salessim.store import default_store
 
-    store = store or default_store()
     rd = RunDir(run_dir).require()
     meta = rd.read_meta()
+    store = store or run_store(rd, meta)
     cfg = RunConfig.model_validate(meta["config"])
     episodes = rd.read_episodes()
     if not episodes:
@@ -272,6 +282,11 @@ def score_run(run_dir: str | Path, *, store=None, metric_names: list[str] | None
                     s.results[name] = r
                     carried += 1
     summary = summarize(episodes, scores, personas)
+    from salessim.metrics.logged import logged_agreement
+
+    agreement = logged_agreement(episodes, personas, store)
+    if agreement is not None:
+        summary["disclosure_vs_log"] = agreement
     if judge is None:
         kept = {n for s in scores for n, r in s.results.items() if n in JUDGE_NAMES and r.details.get("judge")}
         summary["skipped"] = {name: SKIP_REASON for name in JUDGE_NAMES if name not in kept}

@@ -277,6 +277,51 @@ def load_catalog(catalog_dir: str | Path | None = None, categories_dir: str | Pa
     return Catalog(schemas, products, data_hash=digest.hexdigest()[:16])
 
 
+def load_product_file(path: str | Path, categories_dir: str | Path | None = None) -> Catalog:
+    """A catalog of the products listed in one YAML file (an imported store, such as the
+    ``catalog.yaml`` of ``salessim import-official --catalog``), with the built-in category schemas.
+
+    Unlike :func:`load_catalog`, a product may lack attributes (what its source did not state);
+    the attributes it has must have a valid value, and unknown attribute names are errors. A
+    product lacking an attribute fails every criterion on it (:func:`salessim.constraints.satisfies`).
+    """
+    path = Path(path)
+    cat_dir = Path(categories_dir) if categories_dir is not None else CATEGORIES_DIR
+    schemas, _ = _load_categories(cat_dir)
+    if not path.is_file():
+        raise DataError(f"product file not found: {path}", hint="Re-run the import that wrote it.")
+    data, raw = _read_yaml(path)
+    if not isinstance(data, list) or not data:
+        raise DataError(f"{path.name}: expected a non-empty list of products")
+    products: list[Product] = []
+    problems: list[str] = []
+    seen: set[str] = set()
+    for index, item in enumerate(data):
+        label = item.get("id") if isinstance(item, dict) and item.get("id") else f"item {index + 1}"
+        prefix = f"{path.name}: {label}"
+        try:
+            product = Product.model_validate(item)
+        except ValidationError as exc:
+            problems.extend(_product_validation_lines(exc, prefix))
+            continue
+        schema = schemas.get(product.category)
+        if schema is None:
+            problems.append(f"{prefix}: category: unknown category '{product.category}' (known: {', '.join(schemas)})")
+            continue
+        if product.id in seen:
+            problems.append(f"{prefix}: id: duplicate id")
+            continue
+        seen.add(product.id)
+        item_problems = [p for p in _product_problems(product, schema, prefix) if not p.endswith(
+            f"missing (every {schema.name} product needs it)")]
+        problems.extend(item_problems)
+        if not item_problems:
+            products.append(product)
+    if problems:
+        _raise_problems(problems, f"product file {path.name}")
+    return Catalog(schemas, products, data_hash=hashlib.sha256(raw).hexdigest()[:16])
+
+
 def _product_validation_lines(exc: ValidationError, prefix: str) -> list[str]:
     lines = []
     for err in exc.errors():
