@@ -7,7 +7,7 @@ import importlib
 from pathlib import Path
 
 MODULES = ["decision", "dealbreaker_disclosure", "overdisclosure", "diversity", "persuasion", "drift",
-           "sim_errors", "ideal_match", "sell", "judges", "reference", "lexical", "stats"]
+           "sim_errors", "ideal_match", "sell", "judges", "reference", "logged", "lexical", "stats"]
 
 HEADER = """# Metrics
 
@@ -24,6 +24,9 @@ moves the right way when its flaw is switched on and stays put for unrelated fla
 """
 
 
+TAIL_FILE = Path(__file__).resolve().parents[1] / "docs" / "metrics_real_rollouts.md"
+
+
 def main() -> None:
     parts = [HEADER]
     for name in MODULES:
@@ -31,6 +34,7 @@ def main() -> None:
         doc = (mod.__doc__ or "").strip()
         title, _, body = doc.partition("\n")
         parts.append(f"## `{name}` — {title.strip()}\n\n{body.strip()}\n")
+    parts.append(TAIL_FILE.read_text(encoding="utf-8").strip() + "\n")  # measured figures, kept by hand
     out = Path(__file__).resolve().parents[1] / "docs" / "metrics.md"
     out.write_text("\n".join(parts))
     print(f"wrote {out}")

@@ -16,8 +16,11 @@ shopper, or bought):
   utility in V, W the persona's total preference weight, 1 when it has none) and regret = 1 for every
   other failure; an aligned decision has regret 0.
 - Episodes that ended by an infrastructure fault (``error:<kind>`` other than an invalid purchase,
-  or ``timeout``) are not scored: the value is None and the explanation says why. So are imported
-  episodes (``salessim import-official``) whose products are not in the SalesSim catalog.
+  or ``timeout``) are not scored: the value is None and the explanation says why. So are episodes
+  imported without a catalog (``salessim import-official`` without ``--catalog``), whose products
+  cannot be looked up. Imported with one, they are scored against it; a product the salesperson
+  named that the catalog does not sell (``ext:`` ids) is never a valid choice, and buying it is
+  ``invalid_action``.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ Definition (deterministic; uses the persona's benchmark labels ``feasible`` and
   "we don't have anything that", "I couldn't find any", "I'd suggest waiting / looking elsewhere")
   AND the agent never recommended a product breaking a dealbreaker the shopper had already
   stated; else 0.
-- None when the persona carries no label (imported free-text personas), or when the episode
+- None when the persona carries no label (personas imported without a catalog; ``import-official --catalog`` labels them against it), or when the episode
   ended by an infrastructure fault.
 
 The run mean is the ideal-match rate. It scores the AGENT (use it to test your own sales agent

@@ -620,6 +620,40 @@ def _default_store(notes: list[str]):
         return None
 
 
+class _Stores:
+    """Product lookups over several stores: the imported catalogs of the runs first, then the
+    built-in store (what the drill-down needs: ``catalog.get``, ``catalog.schema``, ``image_png``)."""
+
+    def __init__(self, stores: list):
+        self.stores = stores
+        self.catalog = self
+
+    def get(self, product_id: str):
+        return next((p for p in (s.catalog.get(product_id) for s in self.stores) if p is not None), None)
+
+    def schema(self, category: str):
+        return self.stores[-1].catalog.schema(category)
+
+    def image_png(self, product_id: str) -> bytes:
+        store = next(s for s in self.stores if s.catalog.get(product_id) is not None)
+        return store.image_png(product_id)
+
+
+def _run_stores(runs: list[RunData], notes: list[str]) -> list:
+    """The stores of runs that carry their own catalog (imported runs)."""
+    from salessim.sim.rundir import RunDir
+    from salessim.sim.runner import run_store
+
+    out = []
+    for run in runs:
+        if (run.meta.get("data") or {}).get("catalog_file"):
+            try:
+                out.append(run_store(RunDir(run.path), run.meta))
+            except SalesSimError as exc:
+                notes.append(f"{run.run_id}: its catalog could not be loaded ({exc}).")
+    return out
+
+
 def build_report(run_dirs: list[Path], out: Path, store=None, *, max_episodes: int = MAX_EPISODES,
                  title: str = "SalesSim report") -> Path:
     """Write one self-contained HTML report of ``run_dirs`` to ``out`` and return its path.
@@ -637,7 +671,10 @@ def build_report(run_dirs: list[Path], out: Path, store=None, *, max_episodes: i
     runs = [load_run(p) for p in run_dirs]
     notes: list[str] = []
     if store is None:
+        own = _run_stores(runs, notes)
         store = _default_store(notes)
+        if own:
+            store = _Stores(own + ([store] if store is not None else []))
     html_text = render_report(runs, store, max_episodes=max_episodes, title=title, notes=notes)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + ".tmp")

@@ -108,6 +108,13 @@ def import_official(path: str | Path, out_dir: str | Path, *, category: str = "l
     if not converted:
         raise DataError(f"none of the {len(records)} record(s) could be imported", where=str(path),
                         hint="See the errors listed with --skip-bad; the turns need 'speaker' and 'text'.")
+    if imported is not None:  # label the personas against the imported catalog, as the benchmark's are
+        from salessim.constraints import ideal_for_persona, valid_products
+
+        for c in converted:
+            same = [p for p in imported.products if p.category == c.persona.category]
+            c.persona.feasible = bool(valid_products(same, c.persona.criteria))
+            c.persona.ideal_product_ids = [p.id for p in ideal_for_persona(same, c.persona)]
     seen: dict[str, int] = {}
     for c in converted:  # repeated conversation ids: keep them apart
         if c.persona.id in seen:

@@ -16,8 +16,6 @@ from typing import Any
 
 from salessim.schema import Criterion
 
-_SECTION_RE = re.compile(
-    r"(?im)^\s*(preferences?|nice[- ]to[- ]haves?|wants|dealbreakers?|deal[- ]breakers?|must[- ]haves?|requirements?)\s*:\s*")
 _INLINE_SECTION_RE = re.compile(r"(?i)\b(dealbreakers?|deal[- ]breakers?|must[- ]haves?|preferences?|nice[- ]to[- ]haves?)\s*:\s*")
 _REQUIREMENT_RE = re.compile(
     r"(?i)\b(must|need|needs|has to|have to|dealbreaker|non-negotiable|no more than|at most|cannot|can't|"
