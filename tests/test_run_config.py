@@ -145,7 +145,7 @@ def cli(argv, monkeypatch, capsys):
         seen["cfg"], seen["out"], seen["kw"] = cfg, out, kw
 
         class Outcome:
-            run_dir, ran, already_done = out, 0, 0
+            run_dir, ran, already_done, torn_lines = out, 0, 0, 0
         return Outcome()
 
     monkeypatch.setattr(runner, "run_benchmark", fake_run)
@@ -160,6 +160,7 @@ def cli(argv, monkeypatch, capsys):
 
 
 def test_cli_config_and_flags(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)  # the default --out is runs/... in the working directory
     path = write(tmp_path, "seed: 5\nconcurrency: 3\nmax_turns: 6\nshopper:\n  model:\n    model: m\n"
                            "    base_url: http://h/v1\n    temperature: 0.9\n")
     code, cfg, err, seen = cli(["run", "--config", str(path), "--out", str(tmp_path / "o"), "--temperature", "0.2",
