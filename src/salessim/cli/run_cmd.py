@@ -73,6 +73,7 @@ def run(
     out: Optional[Path] = typer.Option(None, "--out", help="Run directory. Default: runs/<time>-<shopper>-vs-<agent>."),
     resume: bool = typer.Option(False, "--resume", help="Finish the run in --out: only missing episodes run; its stored config is used."),
     retry_errors: bool = typer.Option(False, "--retry-errors", help="With --resume: also re-run episodes that ended in error or timeout."),
+    no_preflight: bool = typer.Option(False, "--no-preflight", help="Skip the one request (GET /models) that checks each LLM endpoint answers before the run starts (the offline checks of URLs, key variables and price files still run)."),
 ) -> None:
     """Simulate shopper/agent episodes, write a run directory and print the summary.
 
@@ -81,7 +82,7 @@ def run(
     summary.json. LLM participants: --shopper-model/--agent-model with --base-url, or --config
     (docs/llm-endpoints.md).
     """
-    from salessim.sim.config import RunOverrides, apply_overrides, check_run_config, load_run_config
+    from salessim.sim.config import RunOverrides, apply_overrides, check_run_config, load_run_config, preflight_run
     from salessim.sim.runner import run_benchmark, score_run
 
     if split not in ("test", "train", "all"):
@@ -120,6 +121,8 @@ def run(
         load_run_personas(cfg)  # a bad persona file fails here
         if rd.check_new():
             _warn(f"{out} holds a run that never finished an episode; it is replaced")
+    for note in preflight_run(cfg, network=not no_preflight):
+        _warn(note)
 
     progress = _progress()
     task = progress.add_task("run", total=None, status="")

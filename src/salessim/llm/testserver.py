@@ -264,6 +264,9 @@ class _Handler(BaseHTTPRequestHandler):
         """``GET /v1/models``."""
         app = self.server.app
         app._record(self, None)
+        if app.api_key is not None and self.headers.get("Authorization") != f"Bearer {app.api_key}":
+            self._send_json(401, _error_body("invalid API key", "invalid_request_error", "invalid_api_key"))
+            return
         if self.path.rstrip("/") in ("/v1/models", "/models"):
             self._send_json(200, {"object": "list", "data": [
                 {"id": app.model, "object": "model", "created": 0, "owned_by": "salessim-test"}]})
