@@ -55,6 +55,11 @@ def print_summary(summary: dict, console: Console | None = None) -> None:
         for name, entry in others.items():
             m.add_row(escape(str(name)), str(entry.get("n", 0)), _fmt(entry))
         console.print(m)
+    usage = summary.get("usage") or {}
+    if usage:
+        console.print("LLM usage: " + "; ".join(
+            f"{escape(str(role))} {u['calls']} calls ({u['cached_calls']} cached), {u['retries']} transport "
+            f"retries in {u['episodes_with_retries']} episodes, ${u['cost_usd']:.4f}" for role, u in usage.items()))
     terms = summary.get("terminations") or {}
     if terms:
         console.print("terminations: " + ", ".join(f"{escape(str(k))} {v}" for k, v in terms.items()))
