@@ -95,10 +95,24 @@ class RunDir:
                                     "write into it", where=where,
                                     hint="Pass a new --out directory, or move those files away.")
             return False
-        if self.read_episodes():
+        if self.has_episode():
             raise SalesSimError(f"{self.path} already holds a run", where=where,
                                 hint="Add --resume to finish it, or pass a new --out directory.")
         return True
+
+    def has_episode(self) -> bool:
+        """Whether episodes.jsonl holds at least one finished episode (reads up to the first)."""
+        if not self.episodes_path.exists():
+            return False
+        with open(self.episodes_path, "rb") as fh:
+            for line in fh:
+                if line.strip():
+                    try:
+                        Episode.model_validate_json(line)
+                        return True
+                    except (ValidationError, ValueError):
+                        continue
+        return False
 
     @contextlib.contextmanager
     def lock(self, action: str, *, create: bool = False) -> Iterator["RunDir"]:
