@@ -28,6 +28,7 @@ if [[ ! -x /usr/bin/chromium ]]; then
     $sudo apt-get install -y -q --no-install-recommends chromium fonts-dejavu-core
 fi
 
-"$python" -m pip install -q "playwright>=1.40"
+# scripts/test.sh passes the lock (constraints.txt) in SALESSIM_CONSTRAINTS
+"$python" -m pip install -q ${SALESSIM_CONSTRAINTS:+-c "$SALESSIM_CONSTRAINTS"} "playwright>=1.40"
 echo "chromium: $(/usr/bin/chromium --version 2>/dev/null || echo missing)"
 "$python" -c "import playwright; print('playwright python package: ok')"

@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Installs everything the tests need into .venv and runs the whole test suite.
-# README command 2; .ci/run calls exactly this. Pass pytest options through, e.g. `-m "not train"`.
+# README command 2; .ci/run calls exactly this. Pass pytest options through, e.g. `-m "not slow and not train"`.
+# Versions come from the lock, constraints.txt (regenerate: bash scripts/update_constraints.sh); the
+# newest releases are tried by scripts/test_latest.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
+LOCK="$PWD/constraints.txt"
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip >/dev/null
 # torch first and pinned exactly: the CPU wheel on the machines' disk (an open range pulls a CUDA build)
-.venv/bin/python -m pip install -q "torch==2.13.0"
-.venv/bin/python -m pip install -q -e ".[dev,train]"
-bash scripts/install_browser.sh
+.venv/bin/python -m pip install -q -c "$LOCK" "torch==2.13.0"
+.venv/bin/python -m pip install -q -c "$LOCK" -e ".[dev,train]"
+SALESSIM_CONSTRAINTS="$LOCK" bash scripts/install_browser.sh
 SALESSIM_REQUIRE_BROWSER=1 .venv/bin/python -m pytest "$@"

@@ -1,7 +1,8 @@
 """Calibration of the scripted shopper on the frozen benchmark (test split).
 
 The oracle must make the aligned decision essentially always against the helpful agent; each flaw
-knob must measurably hurt the score it targets. Run with ``-s`` to see the numbers:
+knob must measurably hurt the score it targets, by as much as the README's calibration table
+says (within a few points: :mod:`tests.readme_figures`). Run with ``-s`` to see the numbers:
 
     .venv/bin/pytest -m slow -s tests/test_calibration_scripted.py
 """
@@ -15,11 +16,13 @@ import pytest
 
 from salessim.agents import ScriptedSalesAgent
 from salessim.constraints import is_valid, utility
+from salessim.metrics import dealbreaker_disclosure, decision, overdisclosure
 from salessim.personas import load_personas
 from salessim.shoppers import ScriptedShopper
 from salessim.sim.orchestrator import run_episode
 from salessim.sim.runner import episode_seed
 from salessim.store import default_store
+from tests.readme_figures import assert_near_readme
 
 pytestmark = pytest.mark.slow
 
@@ -58,36 +61,23 @@ def alignment(flaws: str, strategy: str) -> float:
     episodes, personas = simulate(flaws, strategy)
     store = default_store()
     scores = [aligned(e, p, store) for e, p in zip(episodes, personas)]
-    try:  # the shared metric, when present, must agree with the local helper
-        from salessim.metrics import decision
-
-        shared = [decision.compute(e, p, store).value for e, p in zip(episodes, personas)]
-        assert shared == scores
-    except ImportError:  # pragma: no cover
-        pass
+    shared = [decision.compute(e, p, store).value for e, p in zip(episodes, personas)]
+    assert shared == scores  # the shared metric agrees with the local helper
     value = sum(scores) / len(scores)
     print(f"\n  decision alignment, shopper[{flaws or 'oracle'}] vs {strategy}: {value:.3f} (n={len(scores)})")
     return value
 
 
 def first_turn_share(flaws: str, strategy: str) -> float:
-    """Mean share of a persona's criteria stated in the shopper's first turn: the shared
-    ``overdisclosure`` metric (NLU-read) when present, else the shopper's own record."""
+    """Mean share of a persona's criteria stated in the shopper's first turn (the shared
+    ``overdisclosure`` metric, NLU-read)."""
     episodes, personas = simulate(flaws, strategy)
     store = default_store()
     shares = []
-    try:
-        from salessim.metrics import overdisclosure
-    except ImportError:  # pragma: no cover
-        overdisclosure = None
     for e, p in zip(episodes, personas):
-        if overdisclosure is not None:
-            value = overdisclosure.compute(e, p, store).value
-            if value is not None:
-                shares.append(value)
-            continue
-        first = next(m for m in e.messages if m.role == "shopper")  # pragma: no cover
-        shares.append(len(first.meta.get("disclosed", [])) / max(1, len(p.criteria)))  # pragma: no cover
+        value = overdisclosure.compute(e, p, store).value
+        if value is not None:
+            shares.append(value)
     value = sum(shares) / len(shares)
     print(f"\n  first-turn disclosure share, shopper[{flaws or 'oracle'}] vs {strategy}: {value:.3f}")
     return value
@@ -99,25 +89,29 @@ def test_benchmark_test_split_is_there():
 
 
 def test_oracle_is_aligned_with_the_helpful_agent():
-    assert alignment("", "helpful") >= 0.95
+    assert_near_readme(alignment("", "helpful"), "scripted oracle vs scripted (helpful) agent")
 
 
 def test_oracle_resists_the_pushy_agent():
-    assert alignment("", "pushy") >= 0.95
+    assert_near_readme(alignment("", "pushy"), "scripted oracle vs pushy agent")
 
 
 def test_sycophancy_gives_in_to_the_pushy_agent():
     value = alignment("sycophancy=1.0", "pushy")
-    assert value <= 0.6
+    assert_near_readme(value, "`sycophancy=1.0` vs pushy agent")
     assert value < alignment("", "pushy")
 
 
 def test_forget_dealbreaker_lowers_alignment():
-    assert alignment("forget_dealbreaker=1.0", "helpful") < alignment("", "helpful") - 0.1
+    value = alignment("forget_dealbreaker=1.0", "helpful")
+    assert_near_readme(value, "`forget_dealbreaker=1.0` vs helpful agent")
+    assert value < alignment("", "helpful") - 0.1
 
 
 def test_indecision_lowers_alignment():
-    assert alignment("indecision=0.9", "helpful") < alignment("", "helpful") - 0.2
+    value = alignment("indecision=0.9", "helpful")
+    assert_near_readme(value, "`indecision=0.9` vs helpful agent")
+    assert value < alignment("", "helpful") - 0.2
 
 
 def test_overdisclosure_front_loads_the_criteria():
@@ -125,12 +119,12 @@ def test_overdisclosure_front_loads_the_criteria():
     flawed = first_turn_share("overdisclosure=1.0", "helpful")
     assert oracle <= 0.05 and flawed >= 0.9
     # the decision itself is not what this flaw breaks
-    assert alignment("overdisclosure=1.0", "helpful") >= 0.9
+    assert_near_readme(alignment("overdisclosure=1.0", "helpful"), "`overdisclosure=1.0` vs helpful agent")
 
 
 def test_oracle_states_dealbreakers_in_time():
     """Every at-stake dealbreaker is stated by the reply to the first product breaking it."""
-    metric = pytest.importorskip("salessim.metrics.dealbreaker_disclosure")
+    metric = dealbreaker_disclosure
     episodes, personas = simulate("", "helpful")
     store = default_store()
     values = [metric.compute(e, p, store).value for e, p in zip(episodes, personas)]

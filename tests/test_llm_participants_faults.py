@@ -30,10 +30,6 @@ from salessim.schema.run import AgentConfig, ModelConfig, RunConfig, ShopperConf
 from salessim.sim.rundir import RunDir
 from salessim.sim.runner import episode_seed, run_benchmark
 
-pytest.importorskip("salessim.store")
-pytest.importorskip("salessim.agents")
-pytest.importorskip("salessim.shoppers")
-
 FAKE_KEY = "sk-SALESSIM-FAKE-KEY-9f8e7d6c5b4a"
 KEY_ENV = "SALESSIM_TEST_FAKE_KEY"
 NORMAL = ("bought", "left", "max_turns")

@@ -14,10 +14,13 @@ from functools import lru_cache
 
 import pytest
 
+from tests.readme_figures import assert_near_readme
+
 pytestmark = pytest.mark.slow
 
 N = 40
-MOVE = 0.5     # a metric's own flaw must move its mean by at least this much
+MOVE = 0.5     # a metric's own flaw must move its mean by at least this much (the README's table
+               # of these runs then pins both means to within a few points)
 STAY = 0.10    # an unrelated flaw may move it by at most this much
 
 
@@ -69,6 +72,8 @@ def test_overdisclosure_flaw_raises_overdisclosure_only(capsys):
         _report("overdisclosure", [("oracle", base), ("overdisclosure", flawed), *others,
                                    ("oracle/pushy", pushy[0]), ("sycophancy/pushy", pushy[1])])
     assert flawed - base >= MOVE
+    assert_near_readme(base, "overdisclosure, `overdisclosure=1.0`", 1, "overdisclosure, oracle")
+    assert_near_readme(flawed, "overdisclosure, `overdisclosure=1.0`", 2, "overdisclosure, with its flaw")
     for _, v in others:
         assert abs(v - base) <= STAY
     assert abs(pushy[1] - pushy[0]) <= STAY
@@ -84,6 +89,9 @@ def test_forget_dealbreaker_lowers_dealbreaker_disclosure_only(capsys):
                     ("oracle/pushy", pushy[0]), ("sycophancy/pushy", pushy[1])])
     assert base >= 0.9
     assert base - flawed >= MOVE
+    assert_near_readme(base, "dealbreaker disclosure, `forget_dealbreaker=1.0`", 1, "dealbreaker disclosure, oracle")
+    assert_near_readme(flawed, "dealbreaker disclosure, `forget_dealbreaker=1.0`", 2,
+                       "dealbreaker disclosure, with forget_dealbreaker")
     assert abs(indecisive - base) <= STAY
     # sycophancy is not asserted: a shopper that accepts a push at once never gets to state its
     # remaining dealbreakers, so it rightly loses some disclosure (printed above, about -0.1)
@@ -100,6 +108,8 @@ def test_sycophancy_against_the_pushy_agent_raises_persuasion_only(capsys):
                     ("oracle/helpful", helpful[0]), ("sycophancy/helpful", helpful[1])])
     assert base <= 0.05
     assert flawed - base >= MOVE
+    assert_near_readme(base, "persuasion, `sycophancy=1.0`", 1, "persuasion, oracle vs pushy")
+    assert_near_readme(flawed, "persuasion, `sycophancy=1.0`", 2, "persuasion, sycophancy vs pushy")
     for _, v in others:
         assert v is None or abs(v - base) <= STAY
     assert helpful[1] is None or helpful[1] <= STAY  # the helpful agent does not push violating products

@@ -7,12 +7,12 @@ and labelled by what a careful annotator would say the shopper requires or prefe
 format and labelling conventions as the tuning set). It is scored with the very same protocol
 (``matches`` / ``evaluate`` imported from the tuning-set test), so the two sets' figures compare.
 
-Measured (188 turns, 227 labelled criteria, 250 extracted items; nlu as of this writing):
+Measured (188 turns, 227 labelled criteria, 250 extracted items; re-measured 2026-12-04):
 
     all          precision 0.848   recall 0.877   disclosed() recall 0.897
-    laptops      precision 0.813   recall 0.852   (68 turns / 81 labels)
-    headphones   precision 0.848   recall 0.861   (60 turns / 72 labels)
-    smartphones  precision 0.887   recall 0.919   (60 turns / 74 labels)
+    laptops      precision 0.831   recall 0.852   (68 turns / 81 labels)
+    headphones   precision 0.838   recall 0.861   (60 turns / 72 labels)
+    smartphones  precision 0.877   recall 0.919   (60 turns / 74 labels)
 
 against 0.991 / 0.996 / 1.000 on the tuning set with the same nlu (its docstring's older 0.958 /
 0.897 / 0.975 predate later tuning): both figures drop by 11-14 points on unseen wording.
@@ -24,8 +24,9 @@ Misses are mostly needs implied by use ("the subway is LOUD", "for swimming laps
 GPU), vague or superlative wording ("the cheaper the better", "weight is important") and
 relative comparisons ("lighter than that").
 
-The floors are modest on purpose (precision >= 0.75, recall >= 0.70); the measured figures clear
-them. Do not edit labels to raise the figures; fix only true labelling mistakes.
+The test holds precision and recall to within 3 points of the README's "held-out set" row
+(:mod:`tests.readme_figures`): a regression fails, and so does an improvement the README does not
+report yet. Do not edit labels to raise the figures; fix only true labelling mistakes.
 """
 
 from __future__ import annotations
@@ -34,13 +35,11 @@ import json
 from collections import defaultdict
 from pathlib import Path
 
+from tests.readme_figures import assert_near_readme
 from tests.test_metrics_disclosure_quality import _schema, evaluate
 
 DATA = Path(__file__).parent / "data" / "disclosure_labels_heldout.jsonl"
 
-#: Measured on the held-out set (filled in when the figures were last measured).
-MEASURED = {"precision": 0.848, "recall": 0.877, "disclosed_recall": 0.897}
-FLOORS = {"precision": 0.75, "recall": 0.70}
 
 
 def load_rows() -> list[dict]:
@@ -81,5 +80,5 @@ def test_heldout_disclosure_detection_precision_and_recall(capsys):
             print(f"  {cat:<12} {sub['turns']:>3} turns / {sub['labels']:>3} labels: "
                   f"precision {sub['precision']:.3f}, recall {sub['recall']:.3f}, "
                   f"disclosed() recall {sub['disclosed_recall']:.3f}")
-    assert result["precision"] >= FLOORS["precision"], result["false_positives"][:20]
-    assert result["recall"] >= FLOORS["recall"], result["misses"][:20]
+    assert_near_readme(result["precision"], "held-out set", 1, f"precision {result['false_positives'][:10]}")
+    assert_near_readme(result["recall"], "held-out set", 2, f"recall {result['misses'][:10]}")

@@ -11,7 +11,7 @@ from salessim.constraints import ideal_products, valid_products
 from salessim.errors import SalesSimError
 from salessim.personas import generate_personas, load_archetypes, summarize
 from salessim.personas.checks import load_category_schemas
-from salessim.personas.generator import allocate, nlu_phrasings
+from salessim.personas.generator import allocate
 from salessim.personas.library import persona_problems
 
 N = 150
@@ -140,8 +140,6 @@ def test_test_fraction_and_categories(products):
 
 
 def test_phrasings(personas):
-    if nlu_phrasings() is None:
-        pytest.skip("salessim.nlu.phrase is not available")
     with_text = [c for p in personas for c in p.criteria if c.phrasings]
     assert len(with_text) >= 0.9 * sum(len(p.criteria) for p in personas)
 

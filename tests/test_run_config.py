@@ -145,7 +145,7 @@ def cli(argv, monkeypatch, capsys):
         seen["cfg"], seen["out"], seen["kw"] = cfg, out, kw
 
         class Outcome:
-            run_dir, ran, already_done = out, 0, 0
+            run_dir, ran, already_done, torn_lines = out, 0, 0, 0
         return Outcome()
 
     monkeypatch.setattr(runner, "run_benchmark", fake_run)
@@ -160,16 +160,19 @@ def cli(argv, monkeypatch, capsys):
 
 
 def test_cli_config_and_flags(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)  # the default --out is runs/... in the working directory
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-not-a-key")  # the preflight checks that it is set
     path = write(tmp_path, "seed: 5\nconcurrency: 3\nmax_turns: 6\nshopper:\n  model:\n    model: m\n"
                            "    base_url: http://h/v1\n    temperature: 0.9\n")
     code, cfg, err, seen = cli(["run", "--config", str(path), "--out", str(tmp_path / "o"), "--temperature", "0.2",
-                                "--max-turns", "9", "--no-cache", "--vision"], monkeypatch, capsys)
+                                "--max-turns", "9", "--no-cache", "--vision", "--no-preflight"], monkeypatch, capsys)
     assert code == 0, err
     assert (cfg.seed, cfg.concurrency, cfg.max_turns) == (5, 3, 9)  # file, file, flag
     assert cfg.shopper.kind == "llm" and cfg.shopper.model.temperature == 0.2
     assert cfg.shopper.model.cache is False and cfg.shopper.model.vision is True
     code, cfg, err, seen = cli(["run", "--shopper-model", "gpt-4o", "--base-url", "http://h/v1",
-                                "--api-key-env", "OPENAI_API_KEY", "--agent", "pushy", "--no-tool-calling"],
+                                "--api-key-env", "OPENAI_API_KEY", "--agent", "pushy", "--no-tool-calling",
+                                "--no-preflight"],
                                monkeypatch, capsys)
     assert code == 0, err
     assert cfg.shopper.kind == "llm" and cfg.shopper.model.model == "gpt-4o" and not cfg.shopper.model.tool_calling

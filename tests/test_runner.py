@@ -10,9 +10,6 @@ from salessim.schema.run import RunConfig
 from salessim.sim.rundir import RunDir
 from salessim.sim.runner import episode_seed, run_benchmark, score_run
 
-pytest.importorskip("salessim.shoppers")
-pytest.importorskip("salessim.agents")
-
 
 def cfg(**kw):
     base = dict(limit=8, episodes_per_persona=2, seed=3, concurrency=4)

@@ -29,7 +29,6 @@ def test_decision_reward_follows_the_metric_for_purchases():
 
 
 def test_walking_out_without_evidence_or_without_saying_why_scores_zero():
-    pytest.importorskip("salessim.nlu")
     leave = Decision(type="leave", reason="bye")
     # nothing presented: the metric says aligned (1), the reward says 0
     ep = with_turns(episode([], leave), "I can't spend more than $800.")
@@ -56,7 +55,6 @@ def test_format_validity_and_quality():
 
 
 def test_overdisclosure_reward_is_one_minus_the_metric_figures():
-    pytest.importorskip("salessim.nlu")
     ep = with_turns(episode([], Decision(type="none")), "I can't spend more than $800. I'd like 16 GB of RAM.")
     assert rewards.overdisclosure(ep, P(), STORE) == pytest.approx(0.0)
     ep = with_turns(episode([], Decision(type="none")), "hello", "I can't spend more than $800.")

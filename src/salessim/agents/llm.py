@@ -61,10 +61,8 @@ def _data() -> dict[str, Any]:
 
 def _nlu():
     """``(mention_products, mentions_unknown_products)`` from :mod:`salessim.nlu`."""
-    try:
-        from salessim.nlu import mention_products, mentions_unknown_products
-    except ImportError:
-        from salessim.nlu.mentions import mention_products, mentions_unknown_products
+    from salessim.nlu.mentions import mention_products, mentions_unknown_products
+
     return mention_products, mentions_unknown_products
 
 

@@ -4,6 +4,7 @@ extra summary tables (run-level lexical figures, judge notes, simulator-vs-human
 from __future__ import annotations
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from salessim.errors import SalesSimError
@@ -46,20 +47,20 @@ def print_eval_extras(summary: dict, console: Console | None = None) -> None:
             parts.append(lex["pooled_note"])
         if lex.get("cross_persona_similarity") is not None:
             parts.append(f"cross-persona similarity {_num(lex['cross_persona_similarity'])}")
-        console.print("lexical (shopper): " + ", ".join(parts))
+        console.print("lexical (shopper): " + escape(", ".join(parts)))
     judges = summary.get("judges") or {}
     by_trait = judges.get("trait_fidelity_by_trait")
     if by_trait:
-        console.print("trait fidelity by trait: " + ", ".join(f"{t} {v['mean']:.2f}" for t, v in by_trait.items()))
+        console.print("trait fidelity by trait: " + escape(", ".join(f"{t} {v['mean']:.2f}" for t, v in by_trait.items())))
     for name, entry in judges.items():
         if isinstance(entry, dict) and "agreement" in entry:
-            console.print(f"judge {name}: agreement {_num(entry['agreement'])}, "
+            console.print(f"judge {escape(str(name))}: agreement {_num(entry['agreement'])}, "
                           f"{entry['contradiction_flags']} contradiction flag(s), {entry['calls']} call(s), "
                           f"${entry['cost_usd']:.4f}")
     skipped = summary.get("skipped") or {}
     if skipped:
         reasons = sorted(set(skipped.values()))
-        console.print(f"[dim]{', '.join(sorted(skipped))}: {'; '.join(reasons)}[/dim]")
+        console.print(f"[dim]{escape(', '.join(sorted(skipped)) + ': ' + '; '.join(reasons))}[/dim]")
     ref = summary.get("reference")
     if ref:
         t = Table(title=f"simulator vs human reference ({ref['reference_dialogues']} dialogues, "

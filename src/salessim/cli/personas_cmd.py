@@ -48,7 +48,7 @@ def generate(
     """Generate labelled, train/test-split personas from the archetypes and the built-in catalog."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    from salessim.personas.generator import check_parameters, generate_personas, nlu_phrasings, resolve_categories
+    from salessim.personas.generator import check_parameters, generate_personas, resolve_categories
     from salessim.personas.library import dump_personas, load_archetypes, load_surnames, save_personas
 
     check_parameters(n, test_fraction, infeasible_share)
@@ -72,11 +72,9 @@ def generate(
         sys.stdout.flush()
     else:
         save_personas(personas, out)
-    if not no_phrasings and nlu_phrasings() is None:
-        err.print("[yellow]warning:[/] salessim.nlu.phrase is not available; criteria phrasings are empty")
     _print_summary(info, personas)
     if out is not None:
-        info.print(f"wrote {len(personas)} personas to {out}")
+        info.print(f"wrote {len(personas)} personas to {escape(str(out))}")
 
 
 def _print_summary(console: Console, personas) -> None:

@@ -16,9 +16,10 @@ def report(
 ) -> None:
     """Print the leaderboard of RUN_DIRs and write one self-contained HTML report (leaderboard,
     plots, slices, per-episode drill-down with transcripts, products and metric explanations)."""
-    from salessim.report.html import build_report
+    from salessim.report.html import build_report, check_report_out
     from salessim.report.leaderboard import build_leaderboard, load_run
 
+    check_report_out(out)  # before anything is printed
     runs = [load_run(p, with_episodes=False) for p in run_dirs]  # fails early on a bad directory
     board = build_leaderboard(runs)
     if markdown:

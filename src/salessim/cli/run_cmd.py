@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import datetime as _dt
+import signal
+import sys
 from pathlib import Path
 from typing import Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from salessim.errors import SalesSimError
@@ -70,6 +73,7 @@ def run(
     out: Optional[Path] = typer.Option(None, "--out", help="Run directory. Default: runs/<time>-<shopper>-vs-<agent>."),
     resume: bool = typer.Option(False, "--resume", help="Finish the run in --out: only missing episodes run; its stored config is used."),
     retry_errors: bool = typer.Option(False, "--retry-errors", help="With --resume: also re-run episodes that ended in error or timeout."),
+    no_preflight: bool = typer.Option(False, "--no-preflight", help="Skip the one request (GET /models) that checks each LLM endpoint answers before the run starts (the offline checks of URLs, key variables and price files still run)."),
 ) -> None:
     """Simulate shopper/agent episodes, write a run directory and print the summary.
 
@@ -78,7 +82,7 @@ def run(
     summary.json. LLM participants: --shopper-model/--agent-model with --base-url, or --config
     (docs/llm-endpoints.md).
     """
-    from salessim.sim.config import RunOverrides, apply_overrides, check_run_config, load_run_config
+    from salessim.sim.config import RunOverrides, apply_overrides, check_run_config, load_run_config, preflight_run
     from salessim.sim.runner import run_benchmark, score_run
 
     if split not in ("test", "train", "all"):
@@ -102,43 +106,97 @@ def run(
         **typed,
     )
     cfg = apply_overrides(base, overrides)
-    if not resume:
-        check_run_config(cfg)
-        from salessim.sim.runner import load_run_personas
+    from salessim.sim.rundir import RunDir
+    from salessim.sim.runner import load_run_personas, resume_config
 
-        load_run_personas(cfg)  # a bad persona file fails here, before the progress bar starts
     if out is None:
         stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
         out = Path("runs") / f"{stamp}-{_label(cfg.shopper.kind, cfg.shopper.model)}-vs-{_label(cfg.agent.kind, cfg.agent.model)}"
-    if not resume and (Path(out) / "run.json").exists():  # fail before the progress bar starts
-        raise SalesSimError(f"{out} already holds a run", where="--out",
-                            hint="Add --resume to finish it, or pass a new --out directory.")
+    rd = RunDir(out)
+    # everything that can fail is checked before the progress bar starts and before a file is written
+    if resume:
+        cfg, _meta = resume_config(rd, cfg)
+    else:
+        check_run_config(cfg)
+        load_run_personas(cfg)  # a bad persona file fails here
+        if rd.check_new():
+            _warn(f"{out} holds a run that never finished an episode; it is replaced")
+    for note in preflight_run(cfg, network=not no_preflight):
+        _warn(note)
 
-    with _progress() as progress:
-        task = progress.add_task("run", total=None, status="")
-        counts = {"bought": 0, "left": 0, "other": 0}
+    progress = _progress()
+    task = progress.add_task("run", total=None, status="")
+    counts = {"bought": 0, "left": 0, "other": 0}
 
-        def on_start(total: int, done: int) -> None:
-            progress.update(task, total=total, completed=done)
+    def on_start(total: int, done: int) -> None:
+        progress.update(task, total=total, completed=done)
+        progress.start()
 
-        def on_episode(ep) -> None:
-            key = ep.termination if ep.termination in counts else "other"
-            counts[key] += 1
-            progress.update(task, advance=1,
-                            status=f"bought {counts['bought']} left {counts['left']} other {counts['other']}")
+    def on_episode(ep) -> None:
+        key = ep.termination if ep.termination in counts else "other"
+        counts[key] += 1
+        progress.update(task, advance=1,
+                        status=f"bought {counts['bought']} left {counts['left']} other {counts['other']}")
 
+    with rd.lock("resume" if resume else "run", create=not resume):
         try:
-            outcome = asyncio.run(run_benchmark(cfg, out, resume=resume, retry_errors=retry_errors,
-                                                on_start=on_start, on_episode=on_episode))
-        except KeyboardInterrupt:
-            console.print(f"[yellow]interrupted[/yellow]: finished episodes are saved in {out}/episodes.jsonl; "
-                          f"finish with: salessim run --resume --out {out}")
-            raise typer.Exit(130)
-    summary = score_run(outcome.run_dir)
+            outcome = asyncio.run(_until_sigterm(run_benchmark(
+                cfg, out, resume=resume, retry_errors=retry_errors, on_start=on_start, on_episode=on_episode)))
+        except (KeyboardInterrupt, _Terminated) as exc:
+            progress.stop()
+            code, what = (143, "terminated (SIGTERM)") if isinstance(exc, _Terminated) else (130, "interrupted")
+            console.print(f"[yellow]{what}[/yellow]: finished episodes are saved in {escape(str(out))}/episodes.jsonl; "
+                          f"finish with: salessim run --resume --out {escape(str(out))}", soft_wrap=True)
+            raise typer.Exit(code)
+        finally:
+            progress.stop()
+        if outcome.torn_lines:
+            _warn(f"{out}/episodes.jsonl: dropped {_torn(outcome.torn_lines)} at its end (a process died "
+                  "mid-write); cut from the file, its episode ran again")
+        summary = score_run(outcome.run_dir)
     from salessim.report.terminal import print_summary
 
     print_summary(summary, console)
-    console.print(f"run directory: {outcome.run_dir}  (ran {outcome.ran}, already done {outcome.already_done})")
+    console.print(f"run directory: {escape(str(outcome.run_dir))}  (ran {outcome.ran}, already done {outcome.already_done})",
+                  soft_wrap=True)
+
+
+class _Terminated(Exception):
+    """The run got SIGTERM (kill, a batch scheduler, docker stop)."""
+
+
+async def _until_sigterm(awaitable):
+    """Await ``awaitable``; SIGTERM cancels it like Ctrl-C does (the runner then records the run
+    as ``interrupted``) and raises :class:`_Terminated`."""
+    loop = asyncio.get_running_loop()
+    main = asyncio.current_task()
+    got = []
+
+    def on_sigterm() -> None:
+        got.append(True)
+        main.cancel()
+
+    try:
+        loop.add_signal_handler(signal.SIGTERM, on_sigterm)
+    except (NotImplementedError, RuntimeError, ValueError):  # not the main thread, or no signals here
+        return await awaitable
+    try:
+        return await awaitable
+    except asyncio.CancelledError:
+        if got:
+            raise _Terminated() from None
+        raise
+    finally:
+        loop.remove_signal_handler(signal.SIGTERM)
+
+
+def _torn(n: int) -> str:
+    return f"{n} torn line" + ("" if n == 1 else "s")
+
+
+def _warn(text: str) -> None:
+    """One warning line on stderr (plain text, never markup)."""
+    print(f"warning: {text}", file=sys.stderr)
 
 
 def eval_(
@@ -166,6 +224,9 @@ def eval_(
     judge = judge_config(judge_model, judge_base_url, judge_api_key_env, judge_samples, judge_temperature,
                          judge_concurrency, judge_cache)
     summary = score_run(run_dir, metric_names=names, judge=judge, reference=reference)
+    if summary.get("torn_lines_dropped"):
+        _warn(f"{run_dir}/episodes.jsonl: left out {_torn(summary['torn_lines_dropped'])} at its end (a process "
+              f"died mid-write); `salessim run --resume --out {run_dir}` cuts it and runs that episode again")
     print_summary(summary, console)
     print_eval_extras(summary, console)
 

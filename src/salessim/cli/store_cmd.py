@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from salessim.errors import SalesSimError
@@ -113,7 +114,7 @@ def image(
         target.write_bytes(data)
     except OSError as exc:
         raise SalesSimError(f"cannot write {target}: {exc.strerror or exc}.") from None
-    _console().print(f"wrote {target} ({len(data)} bytes)")
+    _console().print(f"wrote {escape(str(target))} ({len(data)} bytes)")
 
 
 @app.command()

@@ -11,6 +11,7 @@ from typing import Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from salessim.errors import SalesSimError
 from salessim.train.generation import TRAIN_EXTRA_HINT
@@ -66,7 +67,7 @@ class _Reporter:
                 parts.append(f"{info['elapsed_s']}s")
             console.print("  " + "  ".join(parts))
             return
-        console.print(f"[bold]{stage}[/bold]: {info.get('message', info)}")
+        console.print(f"[bold]{escape(str(stage))}[/bold]: {escape(str(info.get('message', info)))}")
 
 
 def sft(config: Path = typer.Option(..., "--config", help="SFT config (YAML), e.g. configs/train/sft-tiny.yaml.")) -> None:
@@ -81,6 +82,7 @@ def sft(config: Path = typer.Option(..., "--config", help="SFT config (YAML), e.
     from salessim.train.sft import run_sft
 
     final = run_sft(cfg, progress=_Reporter())
+    final = escape(str(final))
     console.print(f"SFT checkpoint: {final}\nnext: salessim train grpo --config <grpo config with model.path: {final}>")
 
 
@@ -98,6 +100,7 @@ def grpo(config: Path = typer.Option(..., "--config", help="UserGRPO config (YAM
     from salessim.train.grpo import run_grpo
 
     final = run_grpo(cfg, progress=_Reporter())
+    final = escape(str(final))
     console.print(f"UserGRPO checkpoint: {final}\nbenchmark it: salessim run --shopper hf:{final} --split test")
 
 

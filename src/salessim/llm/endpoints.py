@@ -44,6 +44,71 @@ class ModelOutputError(SalesSimError):
                          f"({', '.join(problems)}): {detail}")
 
 
+def check_base_url(url: str, *, where: str) -> None:
+    """Fail with a one-line error unless ``url`` is a well-formed http(s) URL with a host."""
+    from urllib.parse import urlsplit
+
+    problem = None
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a bad port
+    except ValueError as exc:
+        problem = str(exc)
+    else:
+        if parts.scheme not in ("http", "https"):
+            problem = "it must start with http:// or https://"
+        elif not parts.hostname:
+            problem = "it names no host"
+        elif any(ch.isspace() for ch in url):
+            problem = "it contains a space"
+    if problem:
+        raise SalesSimError(f"malformed base URL {url!r}: {problem}", where=where,
+                            hint=f"Use a URL such as {BASE_URL_EXAMPLES}.")
+
+
+def check_endpoint(model: ModelConfig, *, where: str = "model", timeout_s: float = 10.0) -> str | None:
+    """One cheap request (``GET {base_url}/models``) before a run: a server that cannot be
+    reached, refuses the key, or has no such path (a base URL without ``/v1``) is a
+    :class:`SalesSimError` naming the setting; a server that answers but does not list the model
+    gives a warning (returned). The API key variable must be set (same error as the client's)."""
+    from openai import OpenAI
+
+    from salessim.llm.openai_client import resolve_api_key
+    from salessim.llm.retry import classify_exception
+
+    url = model.base_url or ""
+    check_base_url(url, where=f"{where}.base_url")
+    key = resolve_api_key(model.api_key_env)
+    skip = "Or pass --no-preflight to skip this check."
+    client = OpenAI(api_key=key, base_url=url, max_retries=0, timeout=min(timeout_s, model.timeout_s))
+    try:
+        raw = client.models.with_raw_response.list()
+    except Exception as exc:  # noqa: BLE001 - classified below
+        info = classify_exception(exc)
+        detail = redact(" ".join(info.message.split())[:200], model.api_key_env)
+        if info.kind in ("connection", "timeout"):
+            raise SalesSimError(f"cannot reach {url} ({info.kind}: {detail})", where=f"{where}.base_url",
+                                hint=f"Start the server or fix the base URL. {skip}") from None
+        if info.kind in ("auth", "permission"):
+            var = model.api_key_env or "(none: api_key_env is not set)"
+            raise SalesSimError(f"{url} refused the API key (HTTP {info.status})", where=f"{where}.api_key_env",
+                                hint=f"Check the key in {var}. {skip}") from None
+        if info.status == 404:
+            raise SalesSimError(f"{url}/models was not found (HTTP 404): is the base URL right (most servers "
+                                "want it to end in /v1)?", where=f"{where}.base_url", hint=skip) from None
+        return f"{url} answered GET /models with {info.kind} (HTTP {info.status}); going on"
+    finally:
+        client.close()
+    try:
+        listed = [str(m.get("id")) for m in (raw.http_response.json().get("data") or []) if isinstance(m, dict)]
+    except (ValueError, AttributeError):
+        return None
+    if listed and model.model not in listed:
+        shown = ", ".join(listed[:5]) + (", ..." if len(listed) > 5 else "")
+        return f"{url} does not list the model {model.model!r} (it lists {shown}); going on"
+    return None
+
+
 def endpoint_config(model: ModelConfig, *, where: str = "model") -> EndpointConfig:
     """The client settings of ``model``; a missing ``base_url`` raises a :class:`SalesSimError`."""
     if not model.base_url:
@@ -92,9 +157,10 @@ def build_client(model: ModelConfig, *, cache: ResponseCache | None = None, wher
     Prices come from the built-in table, ``$SALESSIM_PRICES`` and ``model.prices`` (later files
     win). The cache is read and written unless ``model.cache`` is false (``--no-cache``); its location
     is ``$SALESSIM_CACHE_DIR`` (default ``~/.cache/salessim/llm``) unless ``cache`` is given.
-    An unset API-key variable raises a :class:`SalesSimError` naming it.
+    An unset API-key variable, or a missing or malformed price file, raises a
+    :class:`SalesSimError` naming it, here rather than in the first call.
     """
-    prices = load_price_table(model.prices) if model.prices else None
+    prices = load_price_table(model.prices)
     inner = DirectBodyOpenAIChatClient(endpoint_config(model, where=where), prices=prices)
     return CachedClient(inner, cache, enabled=model.cache)
 

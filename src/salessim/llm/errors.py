@@ -10,7 +10,9 @@ from __future__ import annotations
 from salessim.errors import SalesSimError
 
 #: Kinds that a retry may cure. Everything else is raised on the first occurrence.
-RETRYABLE_KINDS = frozenset({"rate_limit", "server_error", "timeout", "connection"})
+#: ``bad_response``: an HTTP 200 whose body is not JSON (cut off by a proxy or a dying worker),
+#: retried like a 5xx.
+RETRYABLE_KINDS = frozenset({"rate_limit", "server_error", "timeout", "connection", "bad_response"})
 
 
 class LLMError(SalesSimError):

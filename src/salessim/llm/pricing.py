@@ -153,13 +153,15 @@ def load_price_table(paths: Iterable[str | Path] | str | Path | None = None,
 
 
 def usage_of(response: ChatResponse) -> Usage:
-    """One call as a :class:`Usage` record (a cache hit counts as a cached call costing 0)."""
+    """One call as a :class:`Usage` record (a cache hit counts as a cached call costing 0;
+    ``retries`` = the call's transport attempts after the first)."""
     return Usage(
         calls=1,
         prompt_tokens=response.usage.prompt_tokens,
         completion_tokens=response.usage.completion_tokens,
         cost_usd=0.0 if response.cached else response.cost_usd,
         cached_calls=1 if response.cached else 0,
+        retries=max(0, response.attempts - 1),
     )
 
 

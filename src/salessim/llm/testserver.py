@@ -48,6 +48,7 @@ FAULT_KINDS = (
     "unknown_tool",      # a tool call to a name the caller did not offer
     "reasoning",         # add a reasoning_content (or reasoning) field
     "think",             # prepend a <think>...</think> block to the content
+    "bad_json",          # HTTP 200 whose body is cut in half (not valid JSON)
 )
 
 
@@ -142,6 +143,12 @@ class Fault:
     def truncated(cls) -> "Fault":
         """``finish_reason="length"`` with the text cut in half."""
         return cls("truncated")
+
+    @classmethod
+    def bad_json(cls) -> "Fault":
+        """HTTP 200 with the completion's JSON body cut in half (a proxy or worker that died
+        mid-answer); the HTTP framing stays valid, only the body is not JSON."""
+        return cls("bad_json")
 
     @classmethod
     def unknown_tool(cls, tool_name: str = "teleport") -> "Fault":
@@ -247,8 +254,11 @@ class _Handler(BaseHTTPRequestHandler):
         if self.server.app.verbose:
             super().log_message(format, *args)
 
-    def _send_json(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
+    def _send_json(self, status: int, payload: Any, headers: dict[str, str] | None = None,
+                   *, cut: bool = False) -> None:
         data = json.dumps(payload).encode("utf-8")
+        if cut:  # the bad_json fault: half the body, with a Content-Length that matches it
+            data = data[: len(data) // 2]
         try:
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
@@ -264,6 +274,9 @@ class _Handler(BaseHTTPRequestHandler):
         """``GET /v1/models``."""
         app = self.server.app
         app._record(self, None)
+        if app.api_key is not None and self.headers.get("Authorization") != f"Bearer {app.api_key}":
+            self._send_json(401, _error_body("invalid API key", "invalid_request_error", "invalid_api_key"))
+            return
         if self.path.rstrip("/") in ("/v1/models", "/models"):
             self._send_json(200, {"object": "list", "data": [
                 {"id": app.model, "object": "model", "created": 0, "owned_by": "salessim-test"}]})
@@ -489,7 +502,8 @@ class ChatTestServer:
             reply = Reply(text=produced) if isinstance(produced, str) else produced
             for fault in faults:
                 reply = _apply_fault(reply, fault)
-            handler._send_json(200, self._completion_body(record.index, body, reply))
+            handler._send_json(200, self._completion_body(record.index, body, reply),
+                               cut=any(f.kind == "bad_json" for f in faults))
         finally:
             with self._lock:
                 self._in_flight -= 1

@@ -21,17 +21,39 @@ class Metric:
 
 
 _REGISTRY: dict[str, Metric] = {}
+_BUILTINS_LOADED = False
 
 
 def register(metric: Metric) -> Metric:
-    """Add a metric to the registry (a later registration of the same name replaces it)."""
+    """Add a metric to the registry. A registration of a name already registered replaces it;
+    a user's metric of a built-in's name replaces the built-in, even when registered before the
+    built-ins were first loaded."""
     _REGISTRY[metric.name] = metric
     return metric
 
 
 def _ensure_builtin() -> None:
-    if _REGISTRY:
+    """Load the built-in metrics once, in their order, under what users registered: a user's
+    metric of a built-in's name takes the built-in's place, other user metrics follow."""
+    global _BUILTINS_LOADED
+    if _BUILTINS_LOADED:
         return
+    user = dict(_REGISTRY)
+    _REGISTRY.clear()
+    try:
+        _register_builtins()
+    except BaseException:  # a broken built-in fails every call, and the user's metrics stay
+        _REGISTRY.clear()
+        _REGISTRY.update(user)
+        raise
+    merged = {name: user.get(name, metric) for name, metric in _REGISTRY.items()}
+    merged.update((name, metric) for name, metric in user.items() if name not in merged)
+    _REGISTRY.clear()
+    _REGISTRY.update(merged)
+    _BUILTINS_LOADED = True
+
+
+def _register_builtins() -> None:
     from salessim.metrics import (
         dealbreaker_disclosure,
         decision,

@@ -51,6 +51,9 @@ def summarize(episodes: list[Episode], scores: list[EpisodeScores],
     metric_names = sorted({name for s in scores for name in s.results})
     summary: dict = {"episodes": len(episodes), "metrics": {}, "terminations": {}}
     summary["terminations"] = dict(Counter(ep.termination for ep in episodes).most_common())
+    usage = usage_totals(episodes)
+    if usage:
+        summary["usage"] = usage
     for name in metric_names:
         vals = [s.results[name].value for s in scores if name in s.results and s.results[name].value is not None]
         entry = _ci(vals)
@@ -94,6 +97,24 @@ def summarize(episodes: list[Episode], scores: list[EpisodeScores],
             summary["decision_alignment"]["consistency"] = consistency
     _add_run_level(summary, episodes, scores, metric_names)
     return summary
+
+
+def usage_totals(episodes: list[Episode]) -> dict:
+    """Per role (shopper, agent): calls, cached calls, tokens, cost and transport retries summed
+    over the episodes, and how many episodes needed a retry. Roles that made no call are left out."""
+    totals: dict[str, dict] = {}
+    for ep in episodes:
+        for role, u in ep.usage.items():
+            if not (u.calls or u.retries):
+                continue
+            t = totals.setdefault(role, {"calls": 0, "cached_calls": 0, "prompt_tokens": 0, "completion_tokens": 0,
+                                         "cost_usd": 0.0, "retries": 0, "episodes_with_retries": 0})
+            for key in ("calls", "cached_calls", "prompt_tokens", "completion_tokens", "cost_usd", "retries"):
+                t[key] += getattr(u, key)
+            t["episodes_with_retries"] += 1 if u.retries else 0
+    for t in totals.values():
+        t["cost_usd"] = round(t["cost_usd"], 6)
+    return totals
 
 
 def trial_consistency(episodes: list[Episode], scores_by_id: dict[str, EpisodeScores]) -> dict | None:

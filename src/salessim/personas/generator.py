@@ -56,12 +56,11 @@ def category_prefix(category: str) -> str:
     return CATEGORY_PREFIXES.get(category, category[:3])
 
 
-def nlu_phrasings() -> PhraseFn | None:
-    """``salessim.nlu.phrase.phrasings`` when that module is installed, else ``None``."""
-    try:
-        from salessim.nlu.phrase import phrasings
-    except ImportError:
-        return None
+def nlu_phrasings() -> PhraseFn:
+    """``salessim.nlu.phrase.phrasings`` (imported on use: the text understanding is loaded only
+    when personas are generated with phrasings)."""
+    from salessim.nlu.phrase import phrasings
+
     return phrasings
 
 

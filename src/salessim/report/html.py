@@ -654,6 +654,34 @@ def _run_stores(runs: list[RunData], notes: list[str]) -> list:
     return out
 
 
+#: What every report this module writes carries in its head (templates/report.html).
+REPORT_MARK = '<meta name="generator" content="salessim'
+
+
+def check_report_out(out: Path) -> None:
+    """Fail unless ``out`` may receive a report: never a directory, never a file inside a run
+    directory (a directory holding run.json), and an existing file only if it is a SalesSim
+    report (its head carries :data:`REPORT_MARK`), so nothing else is ever overwritten."""
+    from salessim.sim.rundir import RUN_JSON
+
+    out = Path(out)
+    hint = "Pass another --out, e.g. report.html outside every run directory."
+    if out.is_dir():
+        raise SalesSimError(f"{out} is a directory", where="--out", hint="Give a file name, e.g. report.html.")
+    if (out.parent / RUN_JSON).is_file():
+        raise SalesSimError(f"{out} is inside the run directory {out.parent}: a report never goes there",
+                            where="--out", hint=hint)
+    if out.exists():
+        try:
+            with open(out, "rb") as fh:
+                head = fh.read(4096).decode("utf-8", errors="replace")
+        except OSError as exc:
+            raise SalesSimError(f"{out} cannot be read ({exc.strerror})", where="--out", hint=hint) from None
+        if REPORT_MARK not in head:
+            raise SalesSimError(f"{out} exists and is not a SalesSim report: it would be overwritten", where="--out",
+                                hint=hint + " Remove the file first if you mean to replace it.")
+
+
 def build_report(run_dirs: list[Path], out: Path, store=None, *, max_episodes: int = MAX_EPISODES,
                  title: str = "SalesSim report") -> Path:
     """Write one self-contained HTML report of ``run_dirs`` to ``out`` and return its path.
@@ -666,8 +694,7 @@ def build_report(run_dirs: list[Path], out: Path, store=None, *, max_episodes: i
     if not run_dirs:
         raise SalesSimError("no run directory given", hint="Pass one or more run directories.")
     out = Path(out)
-    if out.is_dir():
-        raise SalesSimError(f"{out} is a directory", where="--out", hint="Give a file name, e.g. report.html.")
+    check_report_out(out)
     runs = [load_run(p) for p in run_dirs]
     notes: list[str] = []
     if store is None:

@@ -1,8 +1,11 @@
-"""Summary tables for the terminal (rich)."""
+"""Summary tables for the terminal (rich). Every name that comes from data (run id, category,
+archetype, metric, failure and termination names) is escaped: rich would read ``[red]`` in a
+persona archetype as a style, and ``[/]`` as a closing tag with nothing to close (a crash)."""
 
 from __future__ import annotations
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 
@@ -17,7 +20,7 @@ def print_summary(summary: dict, console: Console | None = None) -> None:
     metrics of a run summary."""
     console = console or Console()
     da = summary.get("decision_alignment")
-    title = f"Run {summary.get('run_id', '')}: {summary.get('episodes', 0)} episodes"
+    title = f"Run {escape(str(summary.get('run_id', '')))}: {summary.get('episodes', 0)} episodes"
     if da:
         t = Table(title=title + " — decision alignment (mean, bootstrap 95% CI)")
         t.add_column("slice")
@@ -26,16 +29,16 @@ def print_summary(summary: dict, console: Console | None = None) -> None:
         t.add_row("[bold]overall[/bold]", str(da["overall"].get("n", 0)), _fmt(da["overall"]))
         t.add_row("graded (1 - utility regret)", str(da["graded"].get("n", 0)), _fmt(da["graded"]))
         for name, entry in da["by_category"].items():
-            t.add_row(f"category: {name}", str(entry["n"]), _fmt(entry))
+            t.add_row(f"category: {escape(str(name))}", str(entry["n"]), _fmt(entry))
         for name, entry in da["by_archetype"].items():
-            t.add_row(f"archetype: {name}", str(entry["n"]), _fmt(entry))
+            t.add_row(f"archetype: {escape(str(name))}", str(entry["n"]), _fmt(entry))
         console.print(t)
         f = Table(title="failure kinds")
         f.add_column("failure")
         f.add_column("episodes", justify="right")
         if da["failures"]:
             for name, n in da["failures"].items():
-                f.add_row(name, str(n))
+                f.add_row(escape(str(name)), str(n))
         else:
             f.add_row("(none)", "0")
         console.print(f)
@@ -50,8 +53,13 @@ def print_summary(summary: dict, console: Console | None = None) -> None:
         m.add_column("n", justify="right")
         m.add_column("value", justify="right")
         for name, entry in others.items():
-            m.add_row(name, str(entry.get("n", 0)), _fmt(entry))
+            m.add_row(escape(str(name)), str(entry.get("n", 0)), _fmt(entry))
         console.print(m)
+    usage = summary.get("usage") or {}
+    if usage:
+        console.print("LLM usage: " + "; ".join(
+            f"{escape(str(role))} {u['calls']} calls ({u['cached_calls']} cached), {u['retries']} transport "
+            f"retries in {u['episodes_with_retries']} episodes, ${u['cost_usd']:.4f}" for role, u in usage.items()))
     terms = summary.get("terminations") or {}
     if terms:
-        console.print("terminations: " + ", ".join(f"{k} {v}" for k, v in terms.items()))
+        console.print("terminations: " + ", ".join(f"{escape(str(k))} {v}" for k, v in terms.items()))

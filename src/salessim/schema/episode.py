@@ -82,7 +82,9 @@ class Decision(BaseModel):
 
 
 class Usage(BaseModel):
-    """Token usage and cost of one role over an episode."""
+    """Token usage and cost of one role over an episode. ``retries``: transport retries (429,
+    5xx, timeouts, connection errors, bodies that are not JSON) its calls needed, those of a call
+    that failed for good included."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -91,6 +93,7 @@ class Usage(BaseModel):
     completion_tokens: int = 0
     cost_usd: float = 0.0
     cached_calls: int = 0
+    retries: int = 0
 
     def add(self, other: "Usage") -> "Usage":
         return Usage(
@@ -99,6 +102,7 @@ class Usage(BaseModel):
             completion_tokens=self.completion_tokens + other.completion_tokens,
             cost_usd=self.cost_usd + other.cost_usd,
             cached_calls=self.cached_calls + other.cached_calls,
+            retries=self.retries + other.retries,
         )
 
 

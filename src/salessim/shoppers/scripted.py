@@ -56,19 +56,12 @@ _EPS = 1e-9
 _SENTENCE = re.compile(r"[^.!?]*\?")
 
 
-def _load_nlu():
-    try:
-        from salessim import nlu  # noqa: F401
-        return nlu
-    except ImportError:  # pragma: no cover - during bootstrap
-        return None
-
-
 @lru_cache(maxsize=16384)
 def _extract(text: str, category: str) -> tuple:
     """The NLU's criteria in ``text`` (memoised: phrasings and fixed lines recur across episodes)."""
-    nlu = _load_nlu()
-    return tuple(nlu.extract_criteria(text, category)) if nlu is not None else ()
+    from salessim import nlu
+
+    return tuple(nlu.extract_criteria(text, category))
 
 
 def _has_cue(text: str, cues) -> bool:
@@ -225,7 +218,9 @@ class ScriptedShopper:
         self.vision = True
         self._store = store
         self._contexts: dict[str, _Context] = {}
-        self._nlu = _load_nlu()
+        from salessim import nlu  # the text understanding (imported on use)
+
+        self._nlu = nlu
 
     # ------------------------------------------------------------------ setup
     @property

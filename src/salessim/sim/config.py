@@ -33,7 +33,8 @@ from pydantic import ValidationError
 from salessim.errors import DataError, SalesSimError, pydantic_error_lines
 from salessim.schema.run import ModelConfig, RunConfig
 
-__all__ = ["RunOverrides", "apply_overrides", "check_run_config", "load_run_config", "parse_run_config"]
+__all__ = ["RunOverrides", "apply_overrides", "check_run_config", "load_run_config", "parse_run_config",
+           "preflight_run"]
 
 
 def parse_run_config(data: Any, source: str) -> RunConfig:
@@ -180,8 +181,17 @@ def apply_overrides(cfg: RunConfig, ov: RunOverrides) -> RunConfig:
 
 
 def check_run_config(cfg: RunConfig) -> None:
-    """Fail early, naming the setting, when an LLM participant lacks its model or endpoint, or
-    an ``hf:PATH`` shopper's checkpoint directory does not exist."""
+    """Fail early, naming the setting, when a participant kind is unknown, an LLM participant
+    lacks its model or has a malformed endpoint URL, or an ``hf:PATH`` shopper's checkpoint
+    directory does not exist."""
+    from salessim.sim.factory import AGENT_KINDS, SHOPPER_KINDS
+
+    if cfg.shopper.kind not in SHOPPER_KINDS and not cfg.shopper.kind.startswith("hf:"):
+        raise SalesSimError(f"unknown shopper kind {cfg.shopper.kind!r}", where="--shopper",
+                            hint=f"Use one of: {', '.join(SHOPPER_KINDS)}, or hf:PATH (a local model checkpoint).")
+    if cfg.agent.kind not in AGENT_KINDS:
+        raise SalesSimError(f"unknown agent kind {cfg.agent.kind!r}", where="--agent",
+                            hint=f"Use one of: {', '.join(AGENT_KINDS)}.")
     if cfg.shopper.kind.startswith("hf:") and not Path(cfg.shopper.kind[3:]).is_dir():
         raise SalesSimError(f"no checkpoint directory at {cfg.shopper.kind[3:] or '(empty path)'}", where="--shopper",
                             hint="Use hf:PATH with a directory written by `salessim train` (e.g. "
@@ -198,3 +208,43 @@ def check_run_config(cfg: RunConfig) -> None:
             raise SalesSimError(f"no base_url for the {role} model {model.model!r}", where=f"{role}.model.base_url",
                                 hint=f"Pass {url_flag}, e.g. https://api.openai.com/v1, "
                                      "http://localhost:8000/v1 (vLLM) or http://localhost:11434/v1 (Ollama).")
+        from salessim.llm.endpoints import check_base_url
+
+        check_base_url(model.base_url, where=f"{role}.model.base_url")
+
+
+def _llm_models(cfg: RunConfig) -> list[tuple[str, ModelConfig]]:
+    """(role, model config) of every LLM participant, one per distinct endpoint and model."""
+    out, seen = [], set()
+    for role, part in (("shopper", cfg.shopper), ("agent", cfg.agent)):
+        model = part.model
+        if part.kind == "llm" and model is not None:
+            key = (model.base_url, model.model, model.api_key_env)
+            if key not in seen:
+                seen.add(key)
+                out.append((role, model))
+    return out
+
+
+def preflight_run(cfg: RunConfig, *, network: bool = True) -> list[str]:
+    """Everything an LLM run needs, checked before it starts; returns warnings to show.
+
+    Always (no request is sent): each model's base URL is well-formed, its API key variable is
+    set, its price files (``prices``, ``$SALESSIM_PRICES``) can be read. With ``network``: one
+    ``GET /models`` per endpoint, which must answer (see
+    :func:`salessim.llm.endpoints.check_endpoint`)."""
+    from salessim.llm.endpoints import check_base_url, check_endpoint
+    from salessim.llm.openai_client import resolve_api_key
+    from salessim.llm.pricing import load_price_table
+
+    warnings = []
+    for role, model in _llm_models(cfg):
+        where = f"{role}.model"
+        check_base_url(model.base_url or "", where=f"{where}.base_url")
+        resolve_api_key(model.api_key_env)
+        load_price_table(model.prices)
+        if network:
+            note = check_endpoint(model, where=where)
+            if note:
+                warnings.append(f"{where}: {note}")
+    return warnings

@@ -81,6 +81,7 @@ class EpisodeRunner:
         self.shopper_state = shopper.start(persona, seed)
         self.agent_state = agent.start(persona.category, seed)
         self._call_counter = 0
+        self._acting = "shopper"  # whose act() runs: a failed call's retries are counted for it
         self._timing = {"shopper_s": 0.0, "agent_s": 0.0, "env_s": 0.0}
 
     # -- helpers -------------------------------------------------------------------------------
@@ -116,6 +117,7 @@ class EpisodeRunner:
         views = 0
         while True:
             t0 = time.perf_counter()
+            self._acting = "shopper"
             step, self.shopper_state = await self.shopper.act(self._obs(), self.shopper_state)
             self._timing["shopper_s"] += time.perf_counter() - t0
             t0 = time.perf_counter()
@@ -188,6 +190,7 @@ class EpisodeRunner:
         """Let the agent act until it answers the shopper in text."""
         for iteration in range(self.limits.max_tool_iterations + 1):
             t0 = time.perf_counter()
+            self._acting = "agent"
             step, self.agent_state = await self.agent.act(self._obs(), self.agent_state)
             self._timing["agent_s"] += time.perf_counter() - t0
             t0 = time.perf_counter()
@@ -251,6 +254,9 @@ class EpisodeRunner:
             raise
         except Exception as exc:  # a participant or the client failed: end only this episode
             kind = _error_kind(exc)
+            attempts = getattr(exc, "attempts", None)
+            if isinstance(attempts, int) and attempts > 1:  # a call that failed after retries
+                self._add_usage(self._acting, Usage(retries=attempts - 1))
             self.episode.error = f"{type(exc).__name__}: {exc}"[:2000]
             self._finish(f"error:{kind}", Decision(type="none"))
         self._timing["total_s"] = time.perf_counter() - started

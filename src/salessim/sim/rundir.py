@@ -1,11 +1,22 @@
 """The run directory: ``run.json`` (config, versions, hashes, seeds), ``episodes.jsonl`` (the
 checkpoint: one finished episode per line, appended as it finishes), ``scores.jsonl`` and
-``summary.json``."""
+``summary.json``.
+
+One writer at a time: :meth:`RunDir.lock` takes an exclusive ``flock`` on ``.salessim.lock`` in
+the directory for a whole run, resume or eval; a second process gets a one-line error naming the
+holder (its pid and command, written into the lock file). The kernel drops the lock when its
+process ends, however it ends (kill -9 included), so a lock is never stale.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import datetime as _dt
 import json
 import os
+import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -17,6 +28,15 @@ RUN_JSON = "run.json"
 EPISODES = "episodes.jsonl"
 SCORES = "scores.jsonl"
 SUMMARY = "summary.json"
+LOCK = ".salessim.lock"
+#: The files SalesSim writes into a run directory: a directory holding any of them without a
+#: run.json is not ours to write into.
+DATA_FILES = (EPISODES, SCORES, SUMMARY)
+
+# Locks this process holds: resolved directory -> [lock file descriptor, depth, created the directory].
+# flock locks belong to an open file, so a second acquisition by the same process must reuse it.
+_HELD: dict[Path, list] = {}
+_HELD_GUARD = threading.Lock()
 
 
 def write_json_atomic(path: Path, data) -> None:
@@ -31,6 +51,7 @@ class RunDir:
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
+        self.torn_lines = 0  # set by read_episodes
 
     @property
     def run_json(self) -> Path:
@@ -42,6 +63,9 @@ class RunDir:
 
     def require(self) -> "RunDir":
         """Fail with a clear error unless this is a run directory."""
+        if self.path.exists() and not self.path.is_dir():
+            raise SalesSimError(f"{self.path} is a file, not a run directory",
+                                hint="Pass the --out directory of a `salessim run`.")
         if not self.path.is_dir():
             raise SalesSimError(f"run directory {self.path} does not exist",
                                 hint="Pass the --out directory of a `salessim run`.")
@@ -49,6 +73,94 @@ class RunDir:
             raise SalesSimError(f"{self.path} has no {RUN_JSON}: it is not a SalesSim run directory",
                                 hint="Pass the --out directory of a `salessim run`.")
         return self
+
+    def check_new(self) -> bool:
+        """Check that a new run may be written here; fail with a one-line error otherwise.
+
+        Refused: a path that is a file; a directory holding SalesSim files (episodes.jsonl,
+        scores.jsonl, summary.json) but no run.json, which is not a run this version can finish;
+        a directory holding a run with at least one finished episode (``--resume`` finishes it).
+        Returns True when the directory holds a run that never finished an episode (a start that
+        failed or was stopped at once): nothing can be lost, and the new run replaces it."""
+        where = "--out"
+        if self.path.exists() and not self.path.is_dir():
+            raise SalesSimError(f"{self.path} is a file", where=where,
+                                hint="Pass a directory for the run (a new one, or one of your runs with --resume).")
+        if not self.path.is_dir():
+            return False
+        if not self.run_json.exists():
+            found = [name for name in DATA_FILES if (self.path / name).exists()]
+            if found:
+                raise SalesSimError(f"{self.path} holds {', '.join(found)} but no {RUN_JSON}: SalesSim will not "
+                                    "write into it", where=where,
+                                    hint="Pass a new --out directory, or move those files away.")
+            return False
+        if self.has_episode():
+            raise SalesSimError(f"{self.path} already holds a run", where=where,
+                                hint="Add --resume to finish it, or pass a new --out directory.")
+        return True
+
+    def has_episode(self) -> bool:
+        """Whether episodes.jsonl holds at least one finished episode (reads up to the first)."""
+        if not self.episodes_path.exists():
+            return False
+        with open(self.episodes_path, "rb") as fh:
+            for line in fh:
+                if line.strip():
+                    try:
+                        Episode.model_validate_json(line)
+                        return True
+                    except (ValidationError, ValueError):
+                        continue
+        return False
+
+    @contextlib.contextmanager
+    def lock(self, action: str, *, create: bool = False) -> Iterator["RunDir"]:
+        """Hold the directory for ``action`` (run, resume, eval): an exclusive lock on its lock
+        file, or a :class:`SalesSimError` naming the process that holds it.
+
+        ``create`` makes the directory first; when the lock is let go and the directory holds
+        nothing but the lock file, the lock removes what it created. Re-entrant within a process."""
+        key = self.path.resolve()
+        with _HELD_GUARD:
+            held = _HELD.get(key)
+            if held is not None:
+                held[1] += 1
+        if held is not None:
+            try:
+                yield self
+            finally:
+                with _HELD_GUARD:
+                    held[1] -= 1
+            return
+        created = False
+        if create and not self.path.exists():
+            self.path.mkdir(parents=True, exist_ok=True)
+            created = True
+        elif not self.path.is_dir():
+            raise SalesSimError(f"run directory {self.path} does not exist",
+                                hint="Pass the --out directory of a `salessim run`.")
+        fd = _acquire(key / LOCK, self.path)
+        info = {"pid": os.getpid(), "action": action, "command": " ".join(["salessim", *sys.argv[1:]]),
+                "since": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")}
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, (json.dumps(info) + "\n").encode(), 0)
+        with _HELD_GUARD:
+            _HELD[key] = [fd, 1, created]
+        try:
+            yield self
+        finally:
+            with _HELD_GUARD:
+                del _HELD[key]
+            try:
+                leftover = {p.name for p in self.path.iterdir()} if created else {LOCK}
+                if created and leftover <= {LOCK}:
+                    (key / LOCK).unlink(missing_ok=True)
+                    self.path.rmdir()
+                else:
+                    os.ftruncate(fd, 0)
+            finally:
+                os.close(fd)  # closing the file lets go of the lock
 
     def read_meta(self) -> dict:
         try:
@@ -62,7 +174,9 @@ class RunDir:
 
     def read_episodes(self, *, repair: bool = False) -> list[Episode]:
         """All finished episodes. A torn last line (the process died mid-write) is dropped, and with
-        ``repair`` cut from the file; a bad line elsewhere is an error naming the line."""
+        ``repair`` cut from the file; ``torn_lines`` then says how many were dropped (0 or 1). A
+        bad line elsewhere is an error naming the line."""
+        self.torn_lines = 0
         path = self.episodes_path
         if not path.exists():
             return []
@@ -79,6 +193,7 @@ class RunDir:
                 episodes.append(Episode.model_validate_json(line))
             except (ValidationError, ValueError) as exc:
                 if is_last or all(not rest.strip() for rest in lines[i + 1:]):
+                    self.torn_lines = 1
                     if repair:
                         with open(path, "r+b") as fh:
                             fh.truncate(good_bytes)
@@ -118,3 +233,40 @@ class RunDir:
     def read_summary(self) -> dict | None:
         path = self.path / SUMMARY
         return json.loads(path.read_text()) if path.exists() else None
+
+
+def _holder(lock_path: Path) -> str:
+    """Who holds a lock, from what its holder wrote into the lock file."""
+    try:
+        info = json.loads(lock_path.read_text() or "{}")
+    except (OSError, ValueError):
+        info = {}
+    if not info.get("pid"):
+        return "another SalesSim process"
+    return (f"another SalesSim process (pid {info['pid']}, {info.get('action', 'run')}: "
+            f"`{info.get('command', 'salessim')}`, since {info.get('since', '?')})")
+
+
+def _acquire(lock_path: Path, shown: Path) -> int:
+    """An open descriptor of ``lock_path`` holding an exclusive flock (not inherited by children)."""
+    import fcntl
+
+    for _ in range(10):
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise SalesSimError(f"{shown} is in use by {_holder(lock_path)}",
+                                hint="Wait for it to finish or stop it: two writers would duplicate "
+                                     "episodes and overwrite scores.") from None
+        except BaseException:
+            os.close(fd)
+            raise
+        try:  # the holder before us may have removed the file it locked: lock the one on disk
+            if os.path.samestat(os.fstat(fd), os.stat(lock_path)):
+                return fd
+        except FileNotFoundError:
+            pass
+        os.close(fd)
+    raise SalesSimError(f"{shown}: could not take its lock file {LOCK}", hint="Try again.")

@@ -80,7 +80,8 @@ def _personas_source(cfg: RunConfig) -> Path:
 
 @dataclass
 class RunOutcome:
-    """What a call of :func:`run_benchmark` did."""
+    """What a call of :func:`run_benchmark` did. ``torn_lines``: half-written last lines of
+    episodes.jsonl that a resume dropped (cut from the file; their episodes ran again)."""
 
     run_dir: Path
     planned: int
@@ -88,6 +89,7 @@ class RunOutcome:
     ran: int
     episodes: list[Episode] = field(default_factory=list)
     interrupted: bool = False
+    torn_lines: int = 0
 
 
 def new_meta(cfg: RunConfig, store, run_id: str, planned: int) -> dict:
@@ -109,6 +111,20 @@ def new_meta(cfg: RunConfig, store, run_id: str, planned: int) -> dict:
     }
 
 
+def resume_config(rd: RunDir, cfg: RunConfig) -> tuple[RunConfig, dict]:
+    """The stored config of the run in ``rd`` (with ``cfg``'s concurrency, the only setting a
+    resume may change) and its run.json."""
+    rd.require()
+    meta = rd.read_meta()
+    try:
+        stored = RunConfig.model_validate(meta["config"])
+    except (KeyError, ValueError) as exc:
+        raise SalesSimError(f"{rd.run_json}: no valid run config ({str(exc).splitlines()[0]})",
+                            hint="This run cannot be resumed; start a new one with another --out.") from None
+    stored.concurrency = cfg.concurrency
+    return stored, meta
+
+
 async def run_benchmark(
     cfg: RunConfig,
     out_dir: str | Path,
@@ -122,6 +138,12 @@ async def run_benchmark(
     """Run (or finish) the benchmark described by ``cfg`` into ``out_dir``.
 
     ``on_start(total, already_done)`` and ``on_episode(episode)`` report progress.
+
+    The directory is locked for the whole call (one writer). Everything that can be checked
+    (the directory, the personas, the participants: kinds, models, keys, price files) is checked
+    before a file is written, so a run that cannot start leaves nothing behind. run.json ends
+    with status ``complete``, ``interrupted`` (Ctrl-C, SIGTERM, cancellation) or ``failed`` (with
+    ``error``, the reason); a new run that fails before its first episode removes what it wrote.
     """
     from salessim.store import default_store
 
@@ -129,43 +151,53 @@ async def run_benchmark(
     rd = RunDir(out_dir)
     if resume:
         rd.require()
-        meta = rd.read_meta()
-        stored = RunConfig.model_validate(meta["config"])
-        stored.concurrency = cfg.concurrency  # the only setting a resume may change
-        cfg = stored
-    elif rd.run_json.exists():
-        raise SalesSimError(f"{rd.path} already holds a run",
-                            hint="Add --resume to finish it, or pass a new --out directory.")
+    else:
+        rd.check_new()
+    with rd.lock("resume" if resume else "run", create=not resume):
+        return await _run_locked(cfg, rd, store, resume=resume, retry_errors=retry_errors,
+                                 on_start=on_start, on_episode=on_episode)
+
+
+async def _run_locked(cfg: RunConfig, rd: RunDir, store, *, resume: bool, retry_errors: bool,
+                      on_start: Callable[[int, int], None] | None,
+                      on_episode: Callable[[Episode], None] | None) -> RunOutcome:
+    if resume:
+        cfg, meta = resume_config(rd, cfg)
+    else:
+        rd.check_new()  # again, now that no other process can write here
 
     personas = load_run_personas(cfg)
     planned = plan(personas, cfg)
+    shopper = make_shopper(cfg.shopper, store)  # a participant that cannot be built fails here,
+    agent = make_agent(cfg.agent, store)        # before any file is written
+
+    torn = 0
     if resume:
         done = rd.read_episodes(repair=True)
+        torn = rd.torn_lines
         if retry_errors:
             kept = [e for e in done if not (e.termination.startswith("error:") or e.termination == "timeout")]
             if len(kept) != len(done):
                 rd.rewrite_episodes(kept)
             done = kept
         meta["status"] = "running"
+        meta.pop("error", None)
         meta["updated_at"] = _now()
         meta.setdefault("resumed", []).append(_now())
     else:
         run_id = f"{_dt.datetime.now().strftime('%Y%m%d-%H%M%S')}-{cfg.shopper.kind}-vs-{cfg.agent.kind}"
         meta = new_meta(cfg, store, run_id, len(planned))
         done = []
+        rd.rewrite_episodes([])  # a replaced run that never finished an episode may have left a torn line
     rd.write_meta(meta)
 
     done_ids = {e.id for e in done}
     todo = [p for p in planned if p[2] not in done_ids]
-    if on_start:
-        on_start(len(planned), len(planned) - len(todo))
-
-    shopper = make_shopper(cfg.shopper, store)
-    agent = make_agent(cfg.agent, store)
     limits = EpisodeLimits(max_turns=cfg.max_turns, timeout_s=cfg.episode_timeout_s)
     sem = asyncio.Semaphore(cfg.concurrency)
     finished: list[Episode] = []
-    interrupted = False
+    status = "complete"
+    error: BaseException | None = None
 
     with open(rd.episodes_path, "a") as fh:
 
@@ -178,30 +210,54 @@ async def run_benchmark(
             if on_episode:
                 on_episode(ep)
 
-        tasks = [asyncio.ensure_future(one(*p)) for p in todo]
+        tasks: list[asyncio.Future] = []
         try:
+            if on_start:
+                on_start(len(planned), len(planned) - len(todo))
+            tasks = [asyncio.ensure_future(one(*p)) for p in todo]
             await asyncio.gather(*tasks)
-        except BaseException:  # Ctrl-C, cancellation, or a failing progress callback
-            interrupted = True
+        except BaseException as exc:  # Ctrl-C, SIGTERM, cancellation, or a failure (a callback, the disk)
+            interrupted = isinstance(exc, (KeyboardInterrupt, asyncio.CancelledError))
+            status = "interrupted" if interrupted else "failed"
+            error = exc
             for t in tasks:
                 t.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
             raise
         finally:
-            meta["status"] = "interrupted" if interrupted else "complete"
-            meta["updated_at"] = _now()
-            meta["episodes_done"] = len(done) + len(finished)
-            rd.write_meta(meta)
-            for participant in (shopper, agent):
-                closer = getattr(participant, "aclose", None)
-                if closer is not None:
-                    try:
-                        await closer()
-                    except Exception:  # closing a client must never lose the run's record
-                        pass
+            await _close(shopper, agent)
+            if status == "failed" and not resume and not finished:
+                fh.close()
+                _remove_run_files(rd)  # nothing was simulated: leave no half-made run behind
+            else:
+                meta["status"] = status
+                if error is not None and status == "failed":
+                    meta["error"] = f"{type(error).__name__}: {error}"[:1000]
+                meta["updated_at"] = _now()
+                meta["episodes_done"] = len(done) + len(finished)
+                rd.write_meta(meta)
 
     return RunOutcome(run_dir=rd.path, planned=len(planned), already_done=len(done), ran=len(finished),
-                      episodes=done + finished, interrupted=interrupted)
+                      episodes=done + finished, interrupted=status == "interrupted", torn_lines=torn)
+
+
+async def _close(*participants) -> None:
+    """Close the participants' clients; closing must never lose the run's record."""
+    for participant in participants:
+        closer = getattr(participant, "aclose", None)
+        if closer is not None:
+            try:
+                await closer()
+            except Exception:  # noqa: BLE001
+                pass
+
+
+def _remove_run_files(rd: RunDir) -> None:
+    """Remove the files a new run wrote before it failed (its lock removes the directory it made)."""
+    from salessim.sim.rundir import EPISODES, RUN_JSON
+
+    for name in (EPISODES, RUN_JSON):
+        (rd.path / name).unlink(missing_ok=True)
 
 
 def _run_personas(rd: RunDir, meta: dict, cfg: RunConfig) -> dict[str, Persona]:
@@ -238,15 +294,27 @@ def score_run(run_dir: str | Path, *, store=None, metric_names: list[str] | None
     ``judge`` (a :class:`salessim.metrics.judges.JudgeConfig`) runs the LLM-judge metrics too
     (all of them, or those named in ``metric_names``); without it they are skipped and the summary
     says why. ``reference`` (a JSONL file of human dialogues) adds ``summary["reference"]``: the
-    simulator-vs-human gaps of :mod:`salessim.metrics.reference`."""
+    simulator-vs-human gaps of :mod:`salessim.metrics.reference`.
+
+    The directory is locked while it is scored (a run still writing it makes this an error that
+    names that run's process). A torn last line of episodes.jsonl (its writer died mid-write) is
+    left out and counted in ``summary["torn_lines_dropped"]``."""
+    rd = RunDir(run_dir).require()
+    with rd.lock("eval"):
+        return _score_locked(rd, store=store, metric_names=metric_names, judge=judge, reference=reference,
+                             on_judged=on_judged)
+
+
+def _score_locked(rd: RunDir, *, store, metric_names: list[str] | None, judge, reference: str | Path | None,
+                  on_judged: Callable[[], None] | None) -> dict:
     from salessim.metrics import score_episodes, summarize
     from salessim.metrics.judges import JUDGE_NAMES, SKIP_REASON, judge_episodes
 
-    rd = RunDir(run_dir).require()
     meta = rd.read_meta()
     store = store or run_store(rd, meta)
     cfg = RunConfig.model_validate(meta["config"])
     episodes = rd.read_episodes()
+    torn = rd.torn_lines
     if not episodes:
         raise SalesSimError(f"{rd.episodes_path} holds no finished episode",
                             hint="Finish the run with `salessim run --resume --out DIR`.")
@@ -303,6 +371,8 @@ def score_run(run_dir: str | Path, *, store=None, metric_names: list[str] | None
     summary["shopper"] = cfg.shopper.model_dump(mode="json", exclude_none=True)
     summary["agent"] = cfg.agent.model_dump(mode="json", exclude_none=True)
     summary["episodes_planned"] = meta.get("episodes_planned")
+    if torn:
+        summary["torn_lines_dropped"] = torn
     rd.write_scores(scores)
     rd.write_summary(summary)
     return summary

@@ -72,10 +72,7 @@ def import_official(path: str | Path, out_dir: str | Path, *, category: str = "l
 
     path = Path(path)
     rd = RunDir(out_dir)
-    if rd.run_json.exists():
-        raise SalesSimError(f"{rd.path} already holds a run", where="--out", hint="Pass a new --out directory.")
-    if rd.path.exists() and not rd.path.is_dir():
-        raise SalesSimError(f"{rd.path} is a file, not a directory", where="--out", hint="Pass a new directory.")
+    rd.check_new()  # a file, a directory of someone else's files, or a run with episodes: refused
     records = read_records(path)
     imported: ImportedCatalog | None = load_official_catalog(catalog) if catalog else None
     try:
@@ -126,13 +123,34 @@ def import_official(path: str | Path, out_dir: str | Path, *, category: str = "l
         else:
             seen[c.persona.id] = 0
 
-    stamp = _dt.datetime.now(_dt.timezone.utc)
-    run_id = f"import-{path.stem}-{stamp.strftime('%Y%m%d-%H%M%S')}"
+    run_id = f"import-{path.stem}-{_dt.datetime.now(_dt.timezone.utc).strftime('%Y%m%d-%H%M%S')}"
     for c in converted:
         c.episode.run_id = run_id
     cfg = RunConfig(personas=PERSONAS_FILE, split="all", shopper=ShopperConfig(kind="imported"),
                     agent=AgentConfig(kind="imported"))
-    rd.path.mkdir(parents=True, exist_ok=True)
+    with rd.lock("import", create=True):
+        _write(rd, path, catalog, imported, converted, records, skipped, cfg, __version__)
+    episodes = [c.episode for c in converted]
+    return {
+        "run_dir": str(rd.path),
+        "episodes": len(episodes),
+        "messages": sum(len(e.messages) for e in episodes),
+        "personas": len(converted),
+        "criteria": sum(len(c.persona.criteria) for c in converted),
+        "unparsed": sum(len(c.note.get("unmapped", [])) for c in converted),
+        "unmapped_questions": len(_unmapped_summary([c.note for c in converted])),
+        "personas_without_criteria": sum(1 for c in converted if not c.persona.criteria),
+        "skipped": skipped,
+        "catalog_products": len(imported.products) if imported else 0,
+        "presented": sum(len(e.presented_product_ids) for e in episodes),
+        "decisions": {t: sum(1 for e in episodes if e.decision.type == t) for t in ("buy", "leave", "none")},
+    }
+
+
+def _write(rd, path: Path, catalog, imported: ImportedCatalog | None, converted: list[Converted],
+           records: list, skipped: list, cfg, version: str) -> None:
+    """Write the run directory of an import (personas, episodes, notes, catalog, run.json)."""
+    stamp = _dt.datetime.now(_dt.timezone.utc)
     with open(rd.path / PERSONAS_FILE, "w", encoding="utf-8") as fh:
         for c in converted:
             fh.write(c.persona.model_dump_json() + "\n")
@@ -159,8 +177,8 @@ def import_official(path: str | Path, out_dir: str | Path, *, category: str = "l
     (rd.path / NOTES_FILE).write_text(json.dumps(notes, indent=2, ensure_ascii=False, default=str) + "\n",
                                       encoding="utf-8")
     meta = {
-        "run_id": run_id,
-        "salessim_version": __version__,
+        "run_id": converted[0].episode.run_id,
+        "salessim_version": version,
         "config": cfg.model_dump(mode="json"),
         "imported_from": imported_from,
         "data": data,
@@ -171,21 +189,6 @@ def import_official(path: str | Path, out_dir: str | Path, *, category: str = "l
         "updated_at": stamp.isoformat(timespec="seconds"),
     }
     rd.write_meta(meta)
-    episodes = [c.episode for c in converted]
-    return {
-        "run_dir": str(rd.path),
-        "episodes": len(episodes),
-        "messages": sum(len(e.messages) for e in episodes),
-        "personas": len(converted),
-        "criteria": sum(len(c.persona.criteria) for c in converted),
-        "unparsed": sum(len(c.note.get("unmapped", [])) for c in converted),
-        "unmapped_questions": len(notes["unmapped_questions"]),
-        "personas_without_criteria": sum(1 for c in converted if not c.persona.criteria),
-        "skipped": skipped,
-        "catalog_products": len(imported.products) if imported else 0,
-        "presented": sum(len(e.presented_product_ids) for e in episodes),
-        "decisions": {t: sum(1 for e in episodes if e.decision.type == t) for t in ("buy", "leave", "none")},
-    }
 
 
 def read_personas(path: str | Path) -> list[Persona]:
