@@ -72,7 +72,7 @@ def main(argv=None) -> int:
     from salessim.store import default_store
     from salessim.train.config import load_config
     from salessim.train.evaluate import compare, evaluate_model, score
-    from salessim.train.generation import load_model_and_tokenizer
+    from salessim.local.generation import load_model_and_tokenizer
     from salessim.train.grpo import run_grpo
     from salessim.train.sft import run_sft
 

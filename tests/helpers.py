@@ -62,7 +62,7 @@ class ReplayShopper:
         return {"i": 0}
 
     async def act(self, obs, state):
-        from salessim.sim.participants import ShopperStep
+        from salessim.api.participants import ShopperStep
 
         action = self.actions[state["i"]]
         if isinstance(action, Exception):

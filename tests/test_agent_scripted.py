@@ -14,7 +14,7 @@ from salessim.constraints import satisfies
 from salessim.errors import SalesSimError
 from salessim.schema import Message, ShopperAction
 from salessim.shoppers import ScriptedShopper
-from salessim.sim.participants import Observation
+from salessim.api.participants import Observation
 from tests.test_shopper_support import PRICE_DB, PRODUCTS, RAM_PREF, WINDOWS_DB, laptop, persona, run, small_store
 
 STORE = small_store(PRODUCTS)

@@ -19,7 +19,7 @@ import pytest
 from salessim.cli import main
 from salessim.errors import SalesSimError
 from salessim.importers.official import import_official, read_personas
-from salessim.sim.rundir import RunDir
+from salessim.api.rundir import RunDir
 
 DATA = Path(__file__).parent / "data"
 ROLLOUTS = DATA / "official_rollouts.json"

@@ -13,7 +13,7 @@ from salessim.llm import ChatRequest, ChatResponse, ParsedToolCall, TokenUsage
 from salessim.llm.endpoints import ModelOutputError
 from salessim.schema import Message, ShopperAction, ToolCall, ToolResult
 from salessim.schema.run import ModelConfig
-from salessim.sim.participants import Observation
+from salessim.api.participants import Observation
 
 
 

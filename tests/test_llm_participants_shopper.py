@@ -15,7 +15,7 @@ from salessim.llm.endpoints import ModelOutputError, call_seed
 from salessim.schema import BigFive, Criterion, Message, Persona, Profile, ShopperAction, ToolResult
 from salessim.schema.run import ModelConfig
 from salessim.shoppers.llm import LLMShopper, detect_role_inversion, parse_text_protocol, shopper_system_prompt
-from salessim.sim.participants import Observation
+from salessim.api.participants import Observation
 
 
 

@@ -16,7 +16,7 @@ from salessim.llm import (
     sum_usage,
 )
 from salessim.llm.pricing import PRICES_ENV
-from salessim.llm.testserver import ChatTestServer, Reply
+from salessim.testing.server import ChatTestServer, Reply
 from salessim.schema import Usage
 
 

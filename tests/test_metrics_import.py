@@ -13,7 +13,7 @@ import pytest
 from salessim.cli import main
 from salessim.errors import SalesSimError
 from salessim.importers.official import import_official, parse_preferences, read_personas, read_records
-from salessim.sim.rundir import RunDir
+from salessim.api.rundir import RunDir
 
 DATA = Path(__file__).parent / "data"
 FIXTURE = DATA / "official_other_shape.json"  # written for SalesSim, not the paper's format
@@ -79,7 +79,7 @@ def test_eval_scores_the_imported_run(imported, capsys):
 
 
 def test_eval_with_a_judge_from_the_test_server(imported, capsys):
-    from salessim.llm.testserver import ChatTestServer
+    from salessim.testing.server import ChatTestServer
 
     out, _ = imported
 

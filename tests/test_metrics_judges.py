@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from salessim.llm.testserver import ChatTestServer, Reply
+from salessim.testing.server import ChatTestServer, Reply
 from salessim.metrics import judges
 from salessim.metrics.judges import JudgeConfig, contradicts_label, judge_episodes, majority, parse_verdict
 from salessim.schema import BigFive
@@ -108,7 +108,7 @@ def test_skips_without_conversation_and_when_every_answer_is_invalid(server):
 
 
 def test_missing_persona_and_failed_calls(server):
-    from salessim.llm.testserver import Fault
+    from salessim.testing.server import Fault
 
     out = asyncio.run(judge_episodes([EPISODE], {}, STORE, config(server, samples=1), names=["naturalness"]))
     assert "not found" in out[EPISODE.id]["naturalness"].explanation

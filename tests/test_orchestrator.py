@@ -6,7 +6,7 @@ import pytest
 
 from salessim.schema import Criterion, ShopperAction as A, ToolCall
 from salessim.sim.orchestrator import EpisodeLimits, run_episode
-from salessim.sim.participants import AgentStep
+from salessim.api.participants import AgentStep
 from tests.helpers import ReplayAgent, ReplayShopper, persona
 
 

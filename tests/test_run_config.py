@@ -136,6 +136,7 @@ def test_override_errors():
 # --------------------------------------------------------------------------------- CLI
 def cli(argv, monkeypatch, capsys):
     """Run ``salessim`` in-process with the runner replaced; returns (exit code, cfg, stderr)."""
+    import salessim.metrics.run as scoring
     import salessim.sim.runner as runner
     from salessim.cli import main
 
@@ -149,7 +150,7 @@ def cli(argv, monkeypatch, capsys):
         return Outcome()
 
     monkeypatch.setattr(runner, "run_benchmark", fake_run)
-    monkeypatch.setattr(runner, "score_run", lambda run_dir: {})
+    monkeypatch.setattr(scoring, "score_run", lambda run_dir: {})
     monkeypatch.setattr("salessim.report.terminal.print_summary", lambda summary, console: None)
     try:
         main(argv)
@@ -195,8 +196,8 @@ def test_cli_errors_are_one_line(tmp_path, monkeypatch, capsys, argv, expected):
 
 
 def test_cli_run_json_holds_the_resolved_config_and_no_secret(tmp_path, monkeypatch):
-    from salessim.llm.responders import roleplay_responder
-    from salessim.llm.testserver import ChatTestServer
+    from salessim.testing.responders import roleplay_responder
+    from salessim.testing.server import ChatTestServer
     from salessim.personas import generate_personas, save_personas
 
     key = "sk-SALESSIM-FAKE-CLI-KEY-0123456789"

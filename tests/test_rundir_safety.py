@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from salessim.llm.responders import roleplay_responder
-from salessim.llm.testserver import ChatTestServer
-from salessim.sim.rundir import RunDir
+from salessim.testing.responders import roleplay_responder
+from salessim.testing.server import ChatTestServer
+from salessim.api.rundir import RunDir
 
 SCRIPT = Path(sys.executable).with_name("salessim")
 
@@ -177,7 +177,7 @@ def test_lock_is_held_inside_run_benchmark(tmp_path):
     from salessim.sim.runner import run_benchmark
 
     out = tmp_path / "run"
-    probe = ("import sys\nfrom salessim.errors import SalesSimError\nfrom salessim.sim.rundir import RunDir\n"
+    probe = ("import sys\nfrom salessim.errors import SalesSimError\nfrom salessim.api.rundir import RunDir\n"
              "try:\n    RunDir(sys.argv[1]).lock('probe').__enter__()\nexcept SalesSimError as e:\n"
              "    print('refused:', e)\nelse:\n    print('acquired')\n")
     seen: list[str] = []

@@ -7,8 +7,9 @@ import pytest
 
 from salessim.errors import SalesSimError
 from salessim.schema.run import RunConfig
-from salessim.sim.rundir import RunDir
-from salessim.sim.runner import episode_seed, run_benchmark, score_run
+from salessim.api.rundir import RunDir
+from salessim.metrics.run import score_run
+from salessim.sim.runner import episode_seed, run_benchmark
 
 
 def cfg(**kw):

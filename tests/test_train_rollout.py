@@ -7,8 +7,8 @@ torch = pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
 from salessim.train.config import EnvSection  # noqa: E402
-from salessim.train.generation import SamplingConfig  # noqa: E402
-from salessim.train.render import RenderConfig  # noqa: E402
+from salessim.local.generation import SamplingConfig  # noqa: E402
+from salessim.local.render import RenderConfig  # noqa: E402
 
 pytestmark = pytest.mark.train
 

@@ -48,7 +48,7 @@ from salessim.llm.prompts import fill, load_prompt_data, render_prompt, with_art
 from salessim.llm.protocol import ChatClient, ChatResponse
 from salessim.schema import Message, ParticipantInfo, Product, ToolCall, Usage
 from salessim.schema.run import ModelConfig
-from salessim.sim.participants import AgentStep, Observation, State, visible_to_agent
+from salessim.api.participants import AgentStep, Observation, State, visible_to_agent
 
 __all__ = ["LLMSalesAgent", "find_hallucinated", "find_presented", "recent_tool_product_ids"]
 

@@ -36,7 +36,7 @@ from salessim.agents import understanding as u
 from salessim.agents._data import agent_text
 from salessim.errors import SalesSimError
 from salessim.schema import CategorySchema, Criterion, Message, ParticipantInfo, Product, ToolCall, ToolResult
-from salessim.sim.participants import AgentStep, Observation, State
+from salessim.api.participants import AgentStep, Observation, State
 
 __all__ = ["ScriptedSalesAgent", "make_scripted_agent", "STRATEGIES"]
 

@@ -83,7 +83,8 @@ def run(
     (docs/llm-endpoints.md).
     """
     from salessim.sim.config import RunOverrides, apply_overrides, check_run_config, load_run_config, preflight_run
-    from salessim.sim.runner import run_benchmark, score_run
+    from salessim.metrics.run import score_run
+    from salessim.sim.runner import run_benchmark
 
     if split not in ("test", "train", "all"):
         raise SalesSimError(f"unknown split {split!r}", where="--split", hint="Use test, train or all.")
@@ -106,7 +107,7 @@ def run(
         **typed,
     )
     cfg = apply_overrides(base, overrides)
-    from salessim.sim.rundir import RunDir
+    from salessim.api.rundir import RunDir
     from salessim.sim.runner import load_run_personas, resume_config
 
     if out is None:
@@ -218,7 +219,7 @@ def eval_(
     """
     from salessim.cli.eval_extra import judge_config, print_eval_extras
     from salessim.report.terminal import print_summary
-    from salessim.sim.runner import score_run
+    from salessim.metrics.run import score_run
 
     names = [m.strip() for m in metrics.split(",") if m.strip()] if metrics else None
     judge = judge_config(judge_model, judge_base_url, judge_api_key_env, judge_samples, judge_temperature,

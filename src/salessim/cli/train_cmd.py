@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from salessim.errors import SalesSimError
-from salessim.train.generation import TRAIN_EXTRA_HINT
+from salessim.local.generation import TRAIN_EXTRA_HINT
 
 console = Console()
 app = typer.Typer(help="Train a shopper model: SFT cold start, then UserGRPO (needs the train extra).",

@@ -1,5 +1,5 @@
 """The LLM client layer: one small protocol, an OpenAI-compatible client, a response cache,
-prices and usage accounting, and a scriptable local test server.
+prices and usage accounting (the scriptable local test server is :mod:`salessim.testing`).
 
 Typical use::
 
@@ -9,8 +9,7 @@ Typical use::
         base_url="http://localhost:8000/v1", model="Qwen/Qwen3-8B")), ResponseCache())
     response = await client.complete(ChatRequest(messages=[{"role": "user", "content": "hi"}], seed=1))
 
-The LiteLLM backend (``salessim.llm.litellm_client``) and the test server
-(``salessim.llm.testserver``) are imported from their modules.
+The LiteLLM backend (``salessim.llm.litellm_client``) is imported from its module.
 """
 
 from salessim.llm.cache import CACHE_ENV, CachedClient, ResponseCache, default_cache_dir, request_key

@@ -36,6 +36,7 @@ from typing import Any
 from salessim.metrics.episode_view import is_infrastructure_failure
 from salessim.metrics.lexical import cross_similarity, distinct_n, hdd, mtld, pooled_diversity
 from salessim.metrics.text import tokenize
+from salessim.api.metric import Metric
 from salessim.schema import Episode, MetricResult, Persona
 
 NAME = "lexical_diversity"
@@ -71,18 +72,17 @@ def text_stats(turn_texts: list[str]) -> dict[str, Any]:
 
 def compute(episode: Episode, persona: Persona, store) -> MetricResult:
     """Score one episode (see the module docstring)."""
-    if is_infrastructure_failure(episode):
-        return MetricResult(metric=NAME, version=VERSION, value=None, details={"termination": episode.termination},
-                            explanation=f"not scored: the episode ended with {episode.termination}")
+    if (skipped := METRIC.skip_failed(episode)) is not None:
+        return skipped
     texts = episode.shopper_texts()
     if not texts:
-        return MetricResult(metric=NAME, version=VERSION, value=None, explanation="the shopper never said anything")
+        return METRIC.result(value=None, explanation="the shopper never said anything")
     stats = text_stats(texts)
     if stats["mtld"] is None:
-        return MetricResult(metric=NAME, version=VERSION, value=None, details=stats,
-                            explanation=f"too short for MTLD: {stats['tokens']} tokens (< {MIN_TOKENS_MTLD})")
-    return MetricResult(metric=NAME, version=VERSION, value=stats["mtld"], details=stats,
-                        explanation=f"MTLD {stats['mtld']:.1f} tokens over {stats['tokens']} tokens")
+        return METRIC.result(value=None, details=stats,
+                             explanation=f"too short for MTLD: {stats['tokens']} tokens (< {MIN_TOKENS_MTLD})")
+    return METRIC.result(value=stats["mtld"], details=stats,
+                         explanation=f"MTLD {stats['mtld']:.1f} tokens over {stats['tokens']} tokens")
 
 
 def pooled_figures(texts_by_episode: list[list[str]], budget: int, draws: int = POOLED_DRAWS,
@@ -127,3 +127,6 @@ def run_lexical_summary(episodes: list[Episode]) -> dict[str, Any]:
         summary["cross_persona_similarity"] = _round(cross_similarity(groups, tokenizer=tok))
         summary["personas"] = len(groups)
     return summary
+
+
+METRIC = Metric(NAME, VERSION, compute, DESCRIPTION)

@@ -173,10 +173,8 @@ def pushed_product_ids(episode: Episode) -> dict[str, int]:
 
 
 def is_infrastructure_failure(episode: Episode) -> bool:
-    """True when the episode ended by a timeout or an error other than an invalid purchase:
-    such episodes say nothing about the simulator and most metrics leave them unscored."""
-    term = episode.termination
-    return term == "timeout" or (term.startswith("error:") and term != "error:invalid_product")
+    """:attr:`Episode.infrastructure_failure` (kept as a function for the metrics that filter lists)."""
+    return episode.infrastructure_failure
 
 
 # ------------------------------------------------------------------------ text understanding

@@ -58,6 +58,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from salessim.metrics.episode_view import is_infrastructure_failure
+from salessim.api.metric import Metric
 from salessim.schema import TRAITS, Episode, MetricResult, Persona
 
 JUDGE_DIR = Path(__file__).resolve().parent.parent / "data" / "judges"
@@ -329,6 +330,18 @@ def unconfigured_compute(name: str) -> Callable[[Episode, Persona, Any], MetricR
 
     compute.__doc__ = f"{spec.name} without a judge model: not scored ({SKIP_REASON})."
     return compute
+
+
+def _registry_metric(name: str) -> Metric:
+    spec = _SPECS[name]
+    return Metric(spec.name, spec.version, unconfigured_compute(name), spec.description, default=False)
+
+
+# what the registry holds: judges run through `salessim eval --judge-model`, never by default
+TRAIT_FIDELITY = _registry_metric("trait_fidelity")
+COMPREHENSION_REALISM = _registry_metric("comprehension_realism")
+NATURALNESS = _registry_metric("naturalness")
+JUDGE_DECISION_ALIGNMENT = _registry_metric("judge_decision_alignment")
 
 
 # ------------------------------------------------------------------------------ running

@@ -641,8 +641,8 @@ class _Stores:
 
 def _run_stores(runs: list[RunData], notes: list[str]) -> list:
     """The stores of runs that carry their own catalog (imported runs)."""
-    from salessim.sim.rundir import RunDir
-    from salessim.sim.runner import run_store
+    from salessim.api.rundir import RunDir
+    from salessim.metrics.run import run_store
 
     out = []
     for run in runs:
@@ -662,7 +662,7 @@ def check_report_out(out: Path) -> None:
     """Fail unless ``out`` may receive a report: never a directory, never a file inside a run
     directory (a directory holding run.json), and an existing file only if it is a SalesSim
     report (its head carries :data:`REPORT_MARK`), so nothing else is ever overwritten."""
-    from salessim.sim.rundir import RUN_JSON
+    from salessim.api.rundir import RUN_JSON
 
     out = Path(out)
     hint = "Pass another --out, e.g. report.html outside every run directory."

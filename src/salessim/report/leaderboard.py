@@ -16,7 +16,7 @@ from rich.table import Table
 
 from salessim.errors import SalesSimError
 from salessim.schema import Episode, EpisodeScores
-from salessim.sim.rundir import SCORES, SUMMARY, RunDir
+from salessim.api.rundir import SCORES, SUMMARY, RunDir
 
 __all__ = [
     "GRADED", "HEADLINE", "Leaderboard", "LeaderboardRow", "RunData", "build_leaderboard",

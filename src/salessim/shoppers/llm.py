@@ -72,7 +72,7 @@ from salessim.llm.prompts import fill, load_prompt_data, render_prompt, with_art
 from salessim.llm.protocol import ChatClient, ChatResponse
 from salessim.schema import CategorySchema, Criterion, Message, ParticipantInfo, Persona, ShopperAction, Usage
 from salessim.schema.run import ModelConfig
-from salessim.sim.participants import Observation, ShopperStep, State, visible_to_shopper
+from salessim.api.participants import Observation, ShopperStep, State, visible_to_shopper
 
 __all__ = [
     "ACTIONS", "LLMShopper", "OutputProblem", "detect_role_inversion", "parse_text_protocol",

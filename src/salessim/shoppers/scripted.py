@@ -48,7 +48,7 @@ from salessim.schema import CategorySchema, Criterion, Message, ParticipantInfo,
 from salessim.shoppers._data import agent_cues, shopper_text
 from salessim.shoppers.flaws import Flaws, coerce_flaws
 from salessim.shoppers.voice import Voice, cap_first
-from salessim.sim.participants import Observation, ShopperStep, State
+from salessim.api.participants import Observation, ShopperStep, State
 
 __all__ = ["ScriptedShopper", "make_scripted_shopper"]
 

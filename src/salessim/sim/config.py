@@ -31,6 +31,7 @@ import yaml
 from pydantic import ValidationError
 
 from salessim.errors import DataError, SalesSimError, pydantic_error_lines
+from salessim.sim.factory import check_kinds
 from salessim.schema.run import ModelConfig, RunConfig
 
 __all__ = ["RunOverrides", "apply_overrides", "check_run_config", "load_run_config", "parse_run_config",
@@ -181,17 +182,10 @@ def apply_overrides(cfg: RunConfig, ov: RunOverrides) -> RunConfig:
 
 
 def check_run_config(cfg: RunConfig) -> None:
-    """Fail early, naming the setting, when a participant kind is unknown, an LLM participant
-    lacks its model or has a malformed endpoint URL, or an ``hf:PATH`` shopper's checkpoint
-    directory does not exist."""
-    from salessim.sim.factory import AGENT_KINDS, SHOPPER_KINDS
-
-    if cfg.shopper.kind not in SHOPPER_KINDS and not cfg.shopper.kind.startswith("hf:"):
-        raise SalesSimError(f"unknown shopper kind {cfg.shopper.kind!r}", where="--shopper",
-                            hint=f"Use one of: {', '.join(SHOPPER_KINDS)}, or hf:PATH (a local model checkpoint).")
-    if cfg.agent.kind not in AGENT_KINDS:
-        raise SalesSimError(f"unknown agent kind {cfg.agent.kind!r}", where="--agent",
-                            hint=f"Use one of: {', '.join(AGENT_KINDS)}.")
+    """Fail early, naming the setting, when a participant kind is unknown or cannot be imported
+    (a ``MODULE:ATTR`` spec), an LLM participant lacks its model or has a malformed endpoint URL,
+    or an ``hf:PATH`` shopper's checkpoint directory does not exist."""
+    check_kinds(cfg.shopper, cfg.agent)
     if cfg.shopper.kind.startswith("hf:") and not Path(cfg.shopper.kind[3:]).is_dir():
         raise SalesSimError(f"no checkpoint directory at {cfg.shopper.kind[3:] or '(empty path)'}", where="--shopper",
                             hint="Use hf:PATH with a directory written by `salessim train` (e.g. "

@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from salessim.train.config import LoraSection
-from salessim.train.generation import SamplingConfig, require_train_stack
-from salessim.train.render import RenderConfig
+from salessim.local.generation import SamplingConfig, require_train_stack
+from salessim.local.render import RenderConfig
 
 __all__ = ["apply_lora", "pick_device", "quiet_libraries", "save_checkpoint", "write_json"]
 

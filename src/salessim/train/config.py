@@ -17,8 +17,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from salessim.errors import DataError, pydantic_error_lines
-from salessim.train.generation import SamplingConfig
-from salessim.train.render import RenderConfig
+from salessim.local.generation import SamplingConfig
+from salessim.local.render import RenderConfig
 from salessim.train.tiny import TinyModelConfig
 
 __all__ = ["EnvSection", "GRPOConfigFile", "GRPOSection", "LoraSection", "ModelSection", "RewardSection",

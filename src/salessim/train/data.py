@@ -24,9 +24,9 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from salessim.schema import Episode, Message, Persona
-from salessim.train.chat import TokenTranscript
+from salessim.local.chat import TokenTranscript
 from salessim.train.config import FlawMixItem
-from salessim.train.render import (
+from salessim.local.render import (
     _SENTENCE_SPLIT,
     OPENING,
     ProductRefs,

@@ -127,7 +127,7 @@ def run_grpo(cfg: GRPOConfigFile, *, store=None, progress: Progress | None = Non
 
     quiet_libraries()
     from salessim.shoppers.hf import shopper_settings
-    from salessim.train.generation import load_model_and_tokenizer
+    from salessim.local.generation import load_model_and_tokenizer
     from salessim.train.rollout import ShopperEnvironment, load_env_personas
 
     say = progress or (lambda stage, info: None)

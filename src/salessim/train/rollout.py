@@ -25,8 +25,8 @@ from typing import Any
 from salessim.schema import Episode, Persona
 from salessim.schema.run import AgentConfig
 from salessim.train.config import EnvSection
-from salessim.train.generation import SamplingConfig
-from salessim.train.render import RenderConfig
+from salessim.local.generation import SamplingConfig
+from salessim.local.render import RenderConfig
 
 __all__ = ["ShopperEnvironment", "decode_prompt", "encode_prompt", "load_env_personas"]
 

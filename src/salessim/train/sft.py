@@ -193,7 +193,7 @@ def run_sft(cfg: SFTConfig, *, store=None, progress: Progress | None = None) -> 
     """Run SFT as configured; returns the ``final`` checkpoint directory."""
     from salessim.train.common import apply_lora, pick_device, quiet_libraries, save_checkpoint, write_json
     from salessim.train.data import generate_scripted_episodes, transcript_lines
-    from salessim.train.generation import load_model_and_tokenizer, torch_dtype
+    from salessim.local.generation import load_model_and_tokenizer, torch_dtype
     from salessim.train.rollout import load_env_personas
     from salessim.train.tiny import build_tiny_model, project_corpus, train_tokenizer
 

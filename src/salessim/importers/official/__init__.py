@@ -34,7 +34,7 @@ from salessim.importers.official.convert import FORMAT, Converted, convert_recor
 from salessim.importers.official.freetext import parse_preferences, split_preferences
 from salessim.importers.official.products import ProductResolver
 from salessim.importers.official.records import RecordError, load_run_config, read_records, record_label
-from salessim.schema import Persona
+from salessim.personas import read_imported_personas
 
 CATALOG_FILE = "catalog.yaml"
 PERSONAS_FILE = "personas.jsonl"
@@ -42,6 +42,8 @@ NOTES_FILE = "import_notes.json"
 
 __all__ = ["CATALOG_FILE", "FORMAT", "import_official", "load_official_catalog", "parse_preferences",
            "read_personas", "read_records", "split_preferences"]
+
+read_personas = read_imported_personas  # the personas.jsonl an import writes
 
 
 def _sha(path: Path) -> str:
@@ -68,7 +70,7 @@ def import_official(path: str | Path, out_dir: str | Path, *, category: str = "l
     from salessim import __version__
     from salessim.nlu.lexicon import category_schema
     from salessim.schema.run import AgentConfig, RunConfig, ShopperConfig
-    from salessim.sim.rundir import RunDir
+    from salessim.api.rundir import RunDir
 
     path = Path(path)
     rd = RunDir(out_dir)
@@ -189,16 +191,3 @@ def _write(rd, path: Path, catalog, imported: ImportedCatalog | None, converted:
         "updated_at": stamp.isoformat(timespec="seconds"),
     }
     rd.write_meta(meta)
-
-
-def read_personas(path: str | Path) -> list[Persona]:
-    """Read an imported ``personas.jsonl`` (pydantic validation only: imported personas may have
-    no criterion and carry no labels, which the benchmark persona checks would refuse)."""
-    out = []
-    for n, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), start=1):
-        if line.strip():
-            try:
-                out.append(Persona.model_validate_json(line))
-            except Exception as exc:  # noqa: BLE001
-                raise DataError(f"line {n}: not a valid persona ({str(exc).splitlines()[0]})", where=str(path)) from None
-    return out

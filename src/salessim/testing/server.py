@@ -18,7 +18,7 @@ the largest number of requests in flight at once is kept in :attr:`ChatTestServe
 
 Command line (for manual runs; stop with Ctrl-C)::
 
-    python -m salessim.llm.testserver --port 8011 --latency-ms 200 --echo
+    python -m salessim.testing.server --port 8011 --latency-ms 200 --echo
 """
 
 from __future__ import annotations
@@ -611,7 +611,7 @@ def server_subprocess(module: str, *args: str) -> Iterator[str]:
 def main(argv: Iterable[str] | None = None) -> None:
     """Run the test server in the foreground until interrupted."""
     parser = argparse.ArgumentParser(
-        prog="python -m salessim.llm.testserver",
+        prog="python -m salessim.testing.server",
         description="A local OpenAI-compatible test server (echo responder, injectable faults). "
                     f"Send a '{FAULT_HEADER}: kind;key=value' header to inject a fault into one "
                     f"request; kinds: {', '.join(FAULT_KINDS)}, rate_limit, server_error.",

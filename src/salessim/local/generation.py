@@ -120,7 +120,7 @@ class ActionSampler:
 
     def __init__(self, model, tokenizer, sampling: SamplingConfig | None = None, stop_ids: list[int] | None = None,
                  max_cached: int = 64, cpu_threads: int | None = 1):
-        from salessim.train.chat import stop_token_ids
+        from salessim.local.chat import stop_token_ids
 
         self.model = model
         self.tokenizer = tokenizer

@@ -1,0 +1,47 @@
+"""The built-in shoppers as registry factories (:data:`salessim.api.registry.SHOPPERS`):
+``scripted`` (with flaw knobs), ``llm`` (needs a model) and ``hf`` (``hf:PATH``, a local
+checkpoint; the [train] extra). Each takes the role's config and the store."""
+
+from __future__ import annotations
+
+from salessim.errors import SalesSimError
+from salessim.schema.run import ShopperConfig
+
+_MODEL_HINT = ("Pass --shopper-model NAME and --base-url URL, or set shopper.model in the run config "
+               "(see docs/llm-endpoints.md).")
+
+
+def scripted_shopper(*, config: ShopperConfig, store):
+    """The scripted reference shopper, with ``config.flaws``."""
+    from salessim.shoppers.scripted import make_scripted_shopper
+
+    return make_scripted_shopper(config.flaws, store=store)
+
+
+def llm_shopper(*, config: ShopperConfig, store):
+    """The LLM shopper of ``config.model`` (client with retries, per-endpoint limit and cache)."""
+    if config.model is None:
+        raise SalesSimError("the llm shopper needs a model", where="shopper.model", hint=_MODEL_HINT)
+    from salessim.llm.endpoints import build_client, close_at_loop_end  # lazy: the openai SDK
+    from salessim.shoppers.llm import LLMShopper
+
+    client = build_client(config.model, where="shopper.model")
+    close_at_loop_end(client)
+    return LLMShopper(client, config.model, store=store)
+
+
+def hf_shopper(*, config: ShopperConfig, store):
+    """``hf:PATH``: a local Hugging Face checkpoint (or LoRA adapter) as the shopper."""
+    path = config.kind.partition(":")[2]
+    if not path:
+        raise SalesSimError("hf: needs a checkpoint directory, e.g. hf:outputs/usergrpo-tiny/final",
+                            where="--shopper")
+    try:
+        import torch  # noqa: F401 - lazy: the [train] extra
+        import transformers  # noqa: F401
+    except ImportError as exc:
+        raise SalesSimError(f"the hf: shopper needs torch and transformers ({exc.name} is not installed)",
+                            where="--shopper", hint='Install the training extra: pip install -e ".[train]"') from None
+    from salessim.shoppers.hf import load_hf_shopper  # lazy: torch
+
+    return load_hf_shopper(path, store)
