@@ -151,19 +151,19 @@ class ComponentRegistry:
 
 def call_with(factory: Callable[..., Any], params: dict[str, Any], **context: Any) -> Any:
     """Call a plug-in class or factory with its ``params`` as keyword arguments, plus those of
-    ``context`` (``store``, ``config``) that its signature accepts."""
+    ``context`` (``store``, ``config``) that its signature names."""
     try:
         sig = inspect.signature(factory)
     except (TypeError, ValueError):
         return factory(**params)
-    accepts_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in sig.parameters.values())
-    extra = {k: v for k, v in context.items() if k not in params and (accepts_any or k in sig.parameters)}
+    extra = {k: v for k, v in context.items() if k not in params and k in sig.parameters}
     try:
         sig.bind(**params, **extra)
     except TypeError as exc:
         raise SalesSimError(f"the parameters {sorted(params)} do not fit {getattr(factory, '__qualname__', factory)}"
                             f"{sig}: {exc}", where="params",
-                            hint="Give the arguments it needs under `params:` in the run config.") from None
+                            hint="Give the arguments it needs under `params:` in the run config (or "
+                                 "--shopper-param/--agent-param), and check the spec names a class or factory.") from None
     return factory(**params, **extra)
 
 

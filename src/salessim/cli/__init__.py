@@ -21,7 +21,7 @@ PROG = "salessim"
 
 def _register() -> None:
     """Add every command group. Heavy imports (torch, the LLM SDK) stay inside the commands."""
-    from salessim.cli import import_cmd, personas_cmd, report_cmd, run_cmd, store_cmd, train_cmd
+    from salessim.cli import import_cmd, personas_cmd, plugins_cmd, report_cmd, run_cmd, store_cmd, train_cmd
 
     run_cmd.register(app)
     import_cmd.register(app)
@@ -29,6 +29,7 @@ def _register() -> None:
     app.add_typer(store_cmd.app, name="store")
     app.add_typer(personas_cmd.app, name="personas")
     train_cmd.register(app)
+    plugins_cmd.register(app)
 
 
 def _click_base(name: str) -> type[BaseException] | None:

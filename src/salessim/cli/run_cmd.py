@@ -52,9 +52,11 @@ def run(
     config: Optional[Path] = typer.Option(None, "--config", help="YAML run config (see configs/runs/); flags given here override it."),
     personas: Optional[Path] = typer.Option(None, "--personas", help="Persona file (JSONL/YAML). Default: the built-in benchmark."),
     split: str = typer.Option("test", "--split", help="Which split to simulate: test, train or all."),
-    shopper: str = typer.Option("scripted", "--shopper", help="Shopper simulator: scripted, llm (needs --shopper-model) or hf:PATH."),
+    shopper: str = typer.Option("scripted", "--shopper", help="Shopper simulator: scripted, llm (needs --shopper-model), hf:PATH, a plug-in name or MODULE:ATTR of your own class (`salessim plugins` lists them)."),
+    shopper_param: Optional[list[str]] = typer.Option(None, "--shopper-param", help="KEY=VALUE passed to the shopper's class or factory (repeatable; values read as YAML)."),
     shopper_flaws: Optional[str] = typer.Option(None, "--shopper-flaws", help="Flaw knobs of the scripted shopper, e.g. sycophancy=0.8,overdisclosure=0.5 (also forget_dealbreaker, indecision)."),
-    agent: str = typer.Option("scripted", "--agent", help="Sales agent: scripted (helpful), pushy (persuasion probe) or llm (needs --agent-model)."),
+    agent: str = typer.Option("scripted", "--agent", help="Sales agent: scripted (helpful), pushy (persuasion probe), llm (needs --agent-model), a plug-in name or MODULE:ATTR."),
+    agent_param: Optional[list[str]] = typer.Option(None, "--agent-param", help="KEY=VALUE passed to the agent's class or factory (repeatable)."),
     limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Simulate only the first N personas."),
     episodes_per_persona: int = typer.Option(1, "--episodes-per-persona", min=1, help="Trials per persona."),
     seed: int = typer.Option(0, "--seed", help="Run seed; every episode seed derives from it."),
@@ -82,7 +84,14 @@ def run(
     summary.json. LLM participants: --shopper-model/--agent-model with --base-url, or --config
     (docs/llm-endpoints.md).
     """
-    from salessim.sim.config import RunOverrides, apply_overrides, check_run_config, load_run_config, preflight_run
+    from salessim.sim.config import (
+        RunOverrides,
+        apply_overrides,
+        check_run_config,
+        load_run_config,
+        parse_params,
+        preflight_run,
+    )
     from salessim.metrics.run import score_run
     from salessim.sim.runner import run_benchmark
 
@@ -100,6 +109,8 @@ def run(
         personas=str(personas) if personas else None,
         limit=limit,
         shopper_flaws=_parse_flaws(shopper_flaws) if shopper_flaws else None,
+        shopper_params=parse_params(shopper_param, "--shopper-param"),
+        agent_params=parse_params(agent_param, "--agent-param"),
         shopper_model=shopper_model, base_url=base_url, api_key_env=api_key_env, vision=vision,
         tool_calling=tool_calling, temperature=temperature, agent_model=agent_model,
         agent_base_url=agent_base_url, agent_api_key_env=agent_api_key_env,
@@ -202,7 +213,7 @@ def _warn(text: str) -> None:
 
 def eval_(
     run_dir: Path = typer.Argument(..., help="A run directory written by `salessim run` (or `salessim import-official`)."),
-    metrics: Optional[str] = typer.Option(None, "--metrics", help="Comma-separated metric names (default: all default metrics)."),
+    metrics: Optional[str] = typer.Option(None, "--metrics", help="Comma-separated metrics: names (`salessim metrics list`) or MODULE:ATTR of your own (default: all default metrics)."),
     judge_model: Optional[str] = typer.Option(None, "--judge-model", help="Run the LLM-judge metrics with this model (trait fidelity, comprehension realism, naturalness, judge decision alignment)."),
     judge_base_url: Optional[str] = typer.Option(None, "--judge-base-url", help="OpenAI-compatible endpoint of the judge (default: https://api.openai.com/v1)."),
     judge_api_key_env: Optional[str] = typer.Option(None, "--judge-api-key-env", help="Name of the environment variable holding the judge's API key (never the key itself)."),

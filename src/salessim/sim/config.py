@@ -34,8 +34,8 @@ from salessim.errors import DataError, SalesSimError, pydantic_error_lines
 from salessim.sim.factory import check_kinds
 from salessim.schema.run import ModelConfig, RunConfig
 
-__all__ = ["RunOverrides", "apply_overrides", "check_run_config", "load_run_config", "parse_run_config",
-           "preflight_run"]
+__all__ = ["RunOverrides", "apply_overrides", "check_run_config", "load_run_config", "parse_params",
+           "parse_run_config", "preflight_run"]
 
 
 def parse_run_config(data: Any, source: str) -> RunConfig:
@@ -88,6 +88,8 @@ class RunOverrides:
     shopper: str | None = None
     shopper_flaws: dict[str, float] | None = None
     agent: str | None = None
+    shopper_params: dict[str, Any] | None = None
+    agent_params: dict[str, Any] | None = None
     shopper_model: str | None = None
     base_url: str | None = None
     api_key_env: str | None = None
@@ -102,6 +104,23 @@ class RunOverrides:
     def given(self) -> list[str]:
         """Names of the settings that were given."""
         return [f.name for f in fields(self) if getattr(self, f.name) is not None]
+
+
+def parse_params(items: list[str] | None, flag: str) -> dict[str, Any] | None:
+    """``KEY=VALUE`` flags as a dict; each value is read as YAML (``3`` an int, ``true`` a bool,
+    ``[a, b]`` a list, anything else text)."""
+    if not items:
+        return None
+    out: dict[str, Any] = {}
+    for item in items:
+        key, sep, raw = item.partition("=")
+        if not sep or not key.strip().isidentifier():
+            raise SalesSimError(f"{item!r} is not KEY=VALUE", where=flag, hint=f"Write e.g. {flag} temperature=0.2.")
+        try:
+            out[key.strip()] = yaml.safe_load(raw) if raw.strip() else ""
+        except yaml.YAMLError:
+            out[key.strip()] = raw
+    return out
 
 
 def _model_update(current: dict | None, name: str | None, where: str, flag: str, **settings: Any) -> dict | None:
@@ -138,6 +157,8 @@ def apply_overrides(cfg: RunConfig, ov: RunOverrides) -> RunConfig:
         shopper["kind"] = "llm"
     if ov.shopper_flaws is not None:
         shopper["flaws"] = ov.shopper_flaws
+    if ov.shopper_params:
+        shopper["params"] = {**shopper.get("params", {}), **ov.shopper_params}
     shopper_llm = shopper["kind"] == "llm"
     if shopper_llm or ov.shopper_model is not None:
         shopper["model"] = _model_update(
@@ -150,6 +171,8 @@ def apply_overrides(cfg: RunConfig, ov: RunOverrides) -> RunConfig:
     agent = data["agent"]
     if ov.agent is not None:
         agent["kind"] = ov.agent
+    if ov.agent_params:
+        agent["params"] = {**agent.get("params", {}), **ov.agent_params}
     elif ov.agent_model is not None:
         agent["kind"] = "llm"
     if agent["kind"] == "llm" or ov.agent_model is not None:
