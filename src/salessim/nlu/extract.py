@@ -1,9 +1,10 @@
 """Read shopping criteria out of a shopper's free text (rule-based, precompiled regexes, no models).
 
 ``extract_criteria("I need 16 gigs and nothing over a grand", "laptops")`` returns
-``ram_gb >= 16 (must)`` and ``price <= 1000 (must)``. The vocabulary lives in
-``data/nlu/lexicon.yaml``; the grammar of numbers, comparators, negation and strength cues lives
-here. Documented readings (the rules a caller can rely on):
+``ram_gb >= 16 (must)`` and ``price <= 1000 (must)``. The category vocabulary (brands, values,
+vague words, uses) lives in ``data/nlu/lexicon.yaml``, the grammar's cue words (strength,
+negation, ownership, rejections, comparators, units, ...) in ``data/nlu/grammar.yaml``; how they
+combine lives in code. Documented readings (the rules a caller can rely on):
 
 Numbers
 - A number binds to an attribute through its unit (``$``/dollars/bucks -> price, GB/gigs -> RAM or
@@ -108,7 +109,8 @@ from dataclasses import dataclass, field
 from collections.abc import Iterable
 from typing import Any, Literal
 
-from salessim.nlu.lexicon import Lexicon, VocabEntry, lexicon
+from salessim.nlu.lexicon import Lexicon, VocabEntry, alternation, grammar_entry, grammar_words, lexicon
+from salessim.errors import DataError
 from salessim.schema import Criterion
 
 Strength = Literal["must", "want"]
@@ -163,10 +165,10 @@ _TRANS = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '
 
 _CLAUSE_RE = re.compile(
     r"[.!?;\n]+(?=\s|$)"
-    r"|(?<!anything)(?<!everything)(?<!nothing)(?<!\ball)\s+but\s+"
-    r"|\s+(?:though|although|however|whereas|except that|otherwise)\s+"
-    r"|,\s*(?:but|though|although|so|because|since|while|whereas)\s+"
-    r"|\s+-\s+|[()]",
+    + "|" + "".join(f"(?<!{w})" for w in grammar_words("text", "but_not_after")) + r"\s+but\s+"
+    + rf"|\s+(?:{alternation(grammar_words('text', 'clause_openers'))})\s+"
+    + rf"|,\s*(?:{alternation(grammar_words('text', 'clause_openers_after_comma'))})\s+"
+    + r"|\s+-\s+|[()]",
     re.I,
 )
 
@@ -187,37 +189,12 @@ def _clause_bounds(starts: list[int], pos: int, length: int) -> tuple[int, int]:
 # ---------------------------------------------------------------------------------------------
 # Strength cues
 
-_MUST_PRE = (
-    r"must(?: have| be| get)?|(?<!n't )(?<!not )(?<!no )(?<!don't )need(?:s|ed)?(?: to (?:have|be|get))?"
-    r"|has to|have to|had to|gotta|got to|(?<!not )require[sd]?|requiring|insist(?:s|ing)? on|absolutely"
-    r"|definitely|only|essential(?:ly)?|non[- ]?negotiable|can'?t|cannot|won'?t|will not"
-    r"|wouldn'?t(?! mind)|refuse to|no way|never|strictly|mandatory|at all costs"
-    r"|hard (?:limit|cap|requirement|rule|line|budget|floor|ceiling)|firm(?:ly)?|(?<!not a )deal[- ]?breaker|critical"
-    r"|crucial|set on|non[- ]?negotiable|make sure|as long as"
-)
-_MUST_POST = (
-    r"(?<!not )(?<!n't )(?:(?:is|are|'s) )?(?:a must(?:[- ]have)?|essential|required|mandatory"
-    r"|non[- ]?negotiable|a (?:hard )?requirement|a deal[- ]?breaker|critical|crucial|key)"
-    r"|or nothing|no exceptions|period|full stop|for sure|only|absolutely|non[- ]?negotiable|nothing else"
-    r"|(?:a |that'?s a )?hard (?:limit|cap|requirement|rule|line)|firm|set in stone|required"
-)
-_WANT_PRE = (
-    r"i'?d (?:really |much )?(?:like|love|prefer|rather|want)|i would (?:really )?(?:like|love|prefer|rather)"
-    r"|would (?:like|love|prefer)|prefer(?:ably|ed|s)?|ideally|ideal|hopefully|hoping(?: for)?|i hope"
-    r"|rather|if possible|bonus(?: points)?(?: for| if)?|a plus|nice to have|it'?d be (?:nice|great|good|cool)"
-    r"|would be (?:nice|great|good|cool)|happy (?:with|if)|wouldn'?t mind|leaning(?: towards?)?"
-    r"|lean towards|i like|i'?m partial to|partial to|keen on|fond of|maybe|perhaps|optionally"
-    r"|not essential|not a must|(?:doesn'?t|does not) have to|better if|extra points|love to|a nice extra"
-    r"|nice if|it would be nice|i'?m hoping"
-)
-_WANT_POST = (
-    r"would be (?:nice|great|good|ideal|lovely|a bonus|a plus|awesome|cool|helpful)"
-    r"|(?:is|are|'s) (?:a )?(?:bonus|plus|nice extra|nice to have|nice-to-have|preferred|optional|nice)"
-    r"|nice to have|nice-to-have|if possible|if you can|if you have (?:one|it|any|them)"
-    r"|if there is one|if there'?s one|ideally|preferably|preferred|would help"
-    r"|but (?:it'?s )?not (?:a must|essential|required|a dealbreaker)|not a (?:deal ?breaker|must)"
-    r"|bonus points|a bonus|a plus|if available|if it fits the budget|would be ideal|i guess"
-)
+# the cue words are data (grammar.yaml, section strength); how they reach a criterion is below
+_MUST_PRE = alternation(grammar_words("strength", "must_before"))
+_MUST_POST = (rf"(?<!not )(?<!n't )(?:(?:is|are|'s) )?(?:{alternation(grammar_words('strength', 'must_verdicts'))})|"
+              + alternation(grammar_words("strength", "must_after")))
+_WANT_PRE = alternation(grammar_words("strength", "want_before"))
+_WANT_POST = alternation(grammar_words("strength", "want_after"))
 
 
 def _cue_re(alts: str) -> re.Pattern:
@@ -238,10 +215,17 @@ def _find_cues(text: str) -> list[tuple[int, int, str, str]]:
 
 _SENTENCE_END_RE = re.compile(r"[.!?]+(?=\s|$)")
 _SENTENCE_START_RE = re.compile(r"(?:.*)[.!?]+\s+", re.S)
-_COMPARE_Q_RE = re.compile(r"(?<![\w'])(?:difference between|compare|comparing|versus|vs\.?|better than|or the)(?![\w'])", re.I)
-_FEATURE_Q_RE = re.compile(r"\s*(?:so\s+|and\s+|but\s+)?(?:does|do|did|is|are|has|have|can|will)\s+(?:it|they|this|that|these|those|the|either|any|one|this one|that one)\b", re.I)
-_THE_BEFORE_RE = re.compile(r"(?<![\w'])(?:the|that|this|those|these)\s+$", re.I)
-_LIST_GAP_RE = re.compile(r"^[\s,]*(?:and|or|&|plus|as well as|with|and also)?\s+(?:(?:a|an|the|some)\s+)?$", re.I)
+_ARTICLES = alternation(grammar_words("lists", "articles"))
+_DEMONSTRATIVES = alternation(grammar_words("questions", "demonstratives"))
+_COMPARE_Q_RE = re.compile(rf"(?<![\w'])(?:{alternation(grammar_words('questions', 'comparison'))})(?![\w'])", re.I)
+_FEATURE_OPENERS = alternation(grammar_words("questions", "feature_openers"), r"\s+")
+_FEATURE_Q_RE = re.compile(
+    rf"\s*(?:{_FEATURE_OPENERS})?"
+    rf"(?:{alternation(grammar_words('questions', 'feature_verbs'))})\s+"
+    rf"(?:{alternation(grammar_words('questions', 'feature_subjects'))})\b", re.I)
+_THE_BEFORE_RE = re.compile(rf"(?<![\w'])(?:{_DEMONSTRATIVES})\s+$", re.I)
+_LIST_GAP_RE = re.compile(
+    rf"^[\s,]*(?:{alternation(grammar_words('strength', 'list_words'))})?\s+(?:(?:{_ARTICLES})\s+)?$", re.I)
 
 
 def _strength(cues, s: int, e: int, cs: int, ce: int, text: str = "", spans=()) -> Strength | None:
@@ -280,22 +264,9 @@ def _strength(cues, s: int, e: int, cs: int, ce: int, text: str = "", spans=()) 
 # ---------------------------------------------------------------------------------------------
 # Negation, indifference, list connectors
 
-_NEG_RE = re.compile(
-    r"(?<![\w'])(?:not(?! sure| certain| only| just| that| too)|no(?! more than| less than)|never|none|without|except|avoid(?:ing)?"
-    r"|hate[sd]?|dislike|don'?t (?:want|like|love|trust)|do not (?:want|like)|doesn'?t|does not"
-    r"|won'?t|will not|wouldn'?t(?! mind)|anything but|everything but|anything except|anything other than"
-    r"|other than|rather not|stay away from|steer clear of|no more|not a fan of|can'?t stand"
-    r"|sick of|tired of|done with|not into|isn'?t|aren'?t|wasn'?t|weren'?t|shouldn'?t|non|refuse|allergic to|exclude|excluding"
-    r"|rule out|instead of|nothing(?! but))(?![\w'])",
-    re.I,
-)
-_NEG_RESET_RE = re.compile(r"(?<![\w'])(?:but|prefer|want|like|love|need|looking|rather have|and|yes|only|just|so|maybe|instead)(?![\w'])", re.I)
-_POST_NEG_RE = re.compile(
-    r"\W*(?:(?:is|are|'s|'re) (?:out|a no[- ]?go|off the table|out of the question|not an option|not for me|banned|excluded)"
-    r"|need not apply|no thanks|please no|not please|(?:won'?t|will not|doesn'?t|does not) work for (?:me|us)"
-    r"|(?:is|are|'s|'re) (?:no good|a non[- ]?starter|not going to work|a no[- ]go))(?![\w])",
-    re.I,
-)
+_NEG_RE = re.compile(rf"(?<![\w'])(?:{alternation(grammar_words('negation', 'before'))})(?![\w'])", re.I)
+_NEG_RESET_RE = re.compile(rf"(?<![\w'])(?:{alternation(grammar_words('negation', 'reset'))})(?![\w'])", re.I)
+_POST_NEG_RE = re.compile(rf"\W*(?:{alternation(grammar_words('negation', 'after'))})(?![\w])", re.I)
 _WORD_RE = re.compile(r"[\w'$]+")
 
 
@@ -313,65 +284,59 @@ def _negated(text: str, start: int, lo: int, end: int) -> bool:
 
 
 _OWNED_RE = re.compile(
-    r"(?<![\w'])(?:i (?:currently |already |still )?(?:have|own|use|got|had)|i'?ve (?:got|had|been using)"
-    r"|my (?:current|old|last|previous|existing)|i'?m (?:currently |still )?(?:using|on)|coming from|switching from"
-    r"|switch(?:ing)? away from|used to have|came from|upgrading from|replac(?:e|ing) my|(?:currently|right now) (?:have|use|using))"
-    r"\s+(?:(?:an?|my|the|this|old|current|an old)\s+){0,2}$"
-    r"|(?<![\w'])my (?:current|old|last|previous|existing|present)\s+(?:[\w']+\s+){0,4}$",
+    rf"(?<![\w'])(?:{alternation(grammar_words('ownership', 'owned_before'))})"
+    rf"\s+(?:(?:{alternation(grammar_words('ownership', 'owned_fillers'))})\s+){{0,2}}$"
+    rf"|(?<![\w'])my (?:{alternation(grammar_words('ownership', 'my_adjectives'))})\s+(?:[\w']+\s+){{0,4}}$",
     re.I,
 )
+_DEVICES = alternation(grammar_words("ownership", "devices"))
 _OWNED_NUM_RE = re.compile(
-    r"(?<![\w'])(?:my (?:current |old |last |previous |existing |work |school )?(?:laptop|computer|notebook|macbook|phone|iphone"
-    r"|headphones|earbuds|buds|headset|one|machine|device|pair|pc|chromebook|tablet|cans|set)s? (?:has|had|is|was|only has"
-    r"|came with|weighs|weighed|lasts|lasted|cost)"
-    r"|my (?:current|old|last|previous|existing) (?:laptop|computer|notebook|macbook|phone|iphone|headphones|earbuds|buds"
-    r"|headset|one|machine|device|pair|pc|chromebook|tablet|cans|set)s?"
+    rf"(?<![\w'])(?:my (?:{alternation(grammar_words('ownership', 'device_adjectives'), ' ')})?(?:{_DEVICES})s? "
+    rf"(?:{alternation(grammar_words('ownership', 'device_verbs'))})"
+    rf"|my (?:{alternation(grammar_words('ownership', 'owned_device_adjectives'))}) (?:{_DEVICES})s?"
     r"|i (?:currently )?(?:have|had) (?:an?|my)? ?\w+ (?:with|that has))\b"
-    r"(?:(?!\b(?:so|and|but|because|now|then|therefore)\b)[^.!?;,])*$",
+    rf"(?:(?!\b(?:{alternation(grammar_words('ownership', 'clause_breaks'))})\b)[^.!?;,])*$",
     re.I,
 )
 # a difference or a saving, not a bound: "$200 more than I wanted", "saves me 200 bucks"
-_DELTA_AFTER_RE = re.compile(r"\s*(?:more|less|cheaper|pricier|extra|too much|off|difference|savings?)(?![\w])", re.I)
+_DELTA_AFTER_RE = re.compile(rf"\s*(?:{alternation(grammar_words('numbers', 'delta_after'))})(?![\w])", re.I)
+_DELTA_FILLERS = alternation(grammar_words("numbers", "delta_fillers"), r"\s+")
 _DELTA_BEFORE_RE = re.compile(
-    r"(?<![\w'])(?:save|saves|saved|saving|savings of|discount of|knock(?:s|ed)? off|cheaper by|difference of|extra|another"
-    r"|additional|spend an extra|pay an extra)\s+(?:me\s+|you\s+|us\s+|about\s+|like\s+|around\s+|an?\s+)?[$~]?\s*$",
+    rf"(?<![\w'])(?:{alternation(grammar_words('numbers', 'delta_before'))})\s+(?:{_DELTA_FILLERS})?[$~]?\s*$",
     re.I,
 )
 
 
 _DECISION_RE = re.compile(
-    r"(?<![\w'])(?:i'?ll|i will|i'?m going to|let'?s|i'?d like to)\s+(?:take|get|buy|go with|grab|order|pick)\s+(?:the|that|this|those|these)\s+$",
+    rf"(?<![\w'])(?:{alternation(grammar_words('ownership', 'decision_subjects'))})"
+    rf"\s+(?:{alternation(grammar_words('ownership', 'decision_verbs'))})\s+(?:{_DEMONSTRATIVES})\s+$",
     re.I,
 )
 
 
-_FACT_FILL = r"(?:(?:only|just|about|around|roughly|a|an|the|over|under|nearly|almost|like|also|still|a whopping)\s+)*\$?\s*"
+_FACT_FILL = rf"(?:(?:{alternation(grammar_words('facts', 'fillers'))})\s+)*\$?\s*"
+_FACT_PRONOUNS = alternation(grammar_words("facts", "subject_pronouns"))
 _FACT_RE = re.compile(
-    r"(?:(?<![\w'])(?P<pron>it|they|this|these|those|which|that one|this one)(?:'s|'re|\s+is|\s+are)"
-    r"|(?<![\w'])(?:costs?|is priced at|priced at|comes? in at|sells? for|retails? for|goes for|is listed at|weighs"
-    r"|has|holds|ships with|comes? with|is rated for|gets|lasts|runs|uses|is made by|is from|is on|is|are"
-    r"|has no|doesn'?t have|does not have|isn'?t|aren'?t|is not|only has|has only|only holds))\s+" + _FACT_FILL + "$",
+    rf"(?:(?<![\w'])(?P<pron>{_FACT_PRONOUNS})(?:'s|'re|\s+is|\s+are)"
+    rf"|(?<![\w'])(?:{alternation(grammar_words('facts', 'verbs'))}))\s+" + _FACT_FILL + "$",
     re.I,
 )
 _FACT_SUBJ_RE = re.compile(
-    r"(?:^|[\s,])(?:it|they|this|these|those|which|that one|this one|the\s+(?!budget|limit|max|maximum|price|screen"
-    r"|display|battery|storage|ram|memory|weight|camera|size|ssd|most|only|one i|thing)[\w\-]+(?:\s+[\w\-.]+){0,3})\s*$",
+    rf"(?:^|[\s,])(?:{_FACT_PRONOUNS}|the\s+(?!{alternation(grammar_words('facts', 'not_subjects'))})"
+    r"[\w\-]+(?:\s+[\w\-.]+){0,3})\s*$",
     re.I,
 )
-_FIRST_PERSON_RE = re.compile(r"(?<![\w'])(?:i|i'm|i'd|i'll|i've|my|me|we|our|us|you|your|budget|spend)(?![\w'])", re.I)
+_FIRST_PERSON_RE = re.compile(rf"(?<![\w'])(?:{alternation(grammar_words('facts', 'first_person'))})(?![\w'])", re.I)
 
 
 _FACT_AFTER_RE = re.compile(
-    r"(?:[\s-]+[\w.+-]+){0,4}?\s+(?:costs?|is priced at|comes? in at|sells? for|weighs|has|holds|ships with|comes? with"
-    r"|is rated for|gets|lasts|runs|uses|is|'s|are|doesn'?t|does not|isn'?t|only has|won'?t)(?![\w'])",
-    re.I,
-)
+    rf"(?:[\s-]+[\w.+-]+){{0,4}}?\s+(?:{alternation(grammar_words('facts', 'verbs_after'))})(?![\w'])", re.I)
 
 
-_SERIES_AFTER_RE = re.compile(r"\s+(?:lines?|series|range|lineups?|family|models)(?![\w])", re.I)
+_SERIES_AFTER_RE = re.compile(rf"\s+(?:{alternation(grammar_words('facts', 'series_words'))})(?![\w])", re.I)
 _CONDITION_RE = re.compile(
-    r"(?<![\w'])(?:if|as long as|provided(?: that)?|so that|so|make sure|ensure|hopefully|hoping|that(?! one)|when|unless|whether"
-    r"|as|ideally|preferably|need|want|hope)\s+(?:[\w'-]+\s+){0,3}$|(?:if|as long as|so|that|unless|whether)\s*$",
+    rf"(?<![\w'])(?:{alternation(grammar_words('facts', 'conditions'))})\s+(?:[\w'-]+\s+){{0,3}}$"
+    rf"|(?:{alternation(grammar_words('facts', 'conditions_last'))})\s*$",
     re.I,
 )
 
@@ -409,45 +374,31 @@ def _owned(text: str, start: int, lo: int) -> bool:
 
 # after a fact about a shown product: "it runs macOS, and that won't work", "it's a Chromebook,
 # which is no good for me", "it's wireless, which rules it out"
+_VERDICT_INTENSIFIERS = alternation(grammar_words("rejections", "verdict_intensifiers"), r"\s+")
+_VERDICT = (rf"(?:{alternation(grammar_words('rejections', 'verdict_subjects'))})"
+            rf"(?:'s|\s+is|\s+would be|\s+will be|\s+was)\s+(?:{_VERDICT_INTENSIFIERS})?"
+            rf"(?:{alternation(grammar_words('rejections', 'verdicts'))})")
 _REJECT_AFTER_RE = re.compile(
-    r"(?<![\w'])(?:(?:that|which|this|it|that one)(?:'s|\s+is|\s+would be|\s+will be|\s+was)\s+(?:just\s+|kind of\s+|kinda\s+"
-    r"|definitely\s+|really\s+|simply\s+|totally\s+|a bit of\s+)?(?:no good|no use|useless|a no[- ]?go|a non[- ]?starter"
-    r"|an? (?:deal[- ]?breaker|problem|issue|shame|pity)|out|a no|a hard no|not (?:going to|gonna) work"
-    r"|not (?:ok|okay|acceptable|an option|for me|what i (?:want|need|'?m after|'?m looking for)|good|great|ideal))"
-    r"|(?:that|which|it|this)(?: just| really| simply)? (?:won'?t|will not|wouldn'?t|doesn'?t|does not|can'?t) (?:work|do|cut it|fly|suit me)"
-    r"|(?:that|which|this) (?:rules?|counts?|knocks?) (?:it|that one|them|those) out"
-    r"|(?:which|that) i (?:really )?(?:hate|can'?t stand|don'?t (?:want|like)|do not (?:want|like))"
-    r"|(?:and|so|but) i (?:really )?(?:don'?t|do not) (?:want|like) (?:that|it)|no good(?: for me)?|not for me"
-    r"|deal[- ]?breaker|no thanks|so no|so that'?s out|can'?t (?:use|have|do) (?:that|it))(?![\w'])",
-    re.I,
-)
+    rf"(?<![\w'])(?:{_VERDICT}|{alternation(grammar_words('rejections', 'after'))})(?![\w'])", re.I)
 # before it: "unfortunately it runs Windows", "I hate that it's a Chromebook"
 _REJECT_BEFORE_RE = re.compile(
-    r"(?<![\w'])(?:i (?:really )?(?:hate|don'?t like|do not like|dislike|can'?t stand) (?:that|how)|unfortunately|sadly"
-    r"|the (?:problem|issue|catch|downside|trouble) (?:is|being)(?: that)?|too bad|shame)[\s,]+(?:[\w'-]+\s+){0,5}$",
-    re.I,
-)
+    rf"(?<![\w'])(?:{alternation(grammar_words('rejections', 'before'))})[\s,]+(?:[\w'-]+\s+){{0,5}}$", re.I)
 # a negation that is part of the fact itself ("it has no touchscreen")
 _FACT_NEG_RE = re.compile(
-    r"(?<![\w'])(?:no|not|without|non|lacks?|n'?t have|not have|isn'?t|aren'?t|is not|wasn'?t|had no|has no)\s+"
-    r"(?:(?:an?|the|any|a proper|a real)\s+)?$",
+    rf"(?<![\w'])(?:{alternation(grammar_words('rejections', 'absence'))})"
+    rf"\s+(?:(?:{alternation(grammar_words('rejections', 'absence_fillers'))})\s+)?$",
     re.I,
 )
 # what the shopper used to own, disliked: "I had Beats before and hated them"
 _PAST_OWNED_RE = re.compile(
-    r"(?<![\w'])(?:i (?:once |previously |already |also )?(?:had|owned|used|tried|bought)|i'?ve (?:had|owned|used|tried|bought)"
-    r"|i have (?:had|owned|used|tried|bought)|used to (?:have|own|use)|returned|got rid of)"
-    r"\s+(?:(?:an?|my|the|this|that|some|old|pairs? of|a pair of|few|a few)\s+){0,2}$"
-    r"|(?<![\w'])my (?:last|old|previous|former|ex)\s+(?:[\w']+\s+){0,4}$",
+    rf"(?<![\w'])(?:{alternation(grammar_words('ownership', 'past_owned_before'))})"
+    rf"\s+(?:(?:{alternation(grammar_words('ownership', 'past_owned_fillers'))})\s+){{0,2}}$"
+    rf"|(?<![\w'])my (?:{alternation(grammar_words('ownership', 'past_adjectives'))})\s+(?:[\w']+\s+){{0,4}}$",
     re.I,
 )
-_DISLIKE = (
-    r"hated?|disliked?|didn'?t (?:like|love|enjoy|get on with)|did not (?:like|enjoy)|couldn'?t stand|can'?t stand"
-    r"|regret(?:ted)?(?: it| them| buying)?|sucked|broke(?: down)?|fell apart|died on me|never again|let me down"
-    r"|disappoint(?:ed|ing)|gave me (?:nothing but )?(?:trouble|problems|issues)"
-    r"|(?:was|were|it was|they were) (?:a |an |just |so |really |absolutely |pretty )?(?:terrible|awful|horrible|nightmare"
-    r"|disaster|junk|garbage|trash|rubbish|crap|useless|unreliable|letdown|disappointment|the worst|bad|uncomfortable)"
-)
+_DISLIKE = (alternation(grammar_words("rejections", "dislike"))
+            + rf"|(?:was|were|it was|they were) (?:{alternation(grammar_words('rejections', 'dislike_intensifiers'), ' ')})?"
+            rf"(?:{alternation(grammar_words('rejections', 'dislike_adjectives'))})")
 _DISLIKE_RE = re.compile(rf"(?<![\w'])(?:{_DISLIKE})(?![\w'])", re.I)
 _DISLIKE_START_RE = re.compile(rf"\s*(?:and\s+)?(?:i\s+|they\s+|it\s+)?(?:really\s+|just\s+)?(?:{_DISLIKE})(?![\w'])", re.I)
 
@@ -492,9 +443,10 @@ def indifferent(lex: Lexicon, text: str, start: int, lo: int, end: int, hi: int,
     return bool(lex.indifference_after_re.match(text, end, min(hi, end + 50)))
 
 
+_CONNECTORS = alternation(grammar_words("lists", "connectors"))
 _LIST_CONNECT_RE = re.compile(
-    r"^\s*(?P<sep>,\s*(?:(?:or|and|nor|and/or)\s+)?|(?:or|and|nor|and/or|/|&)\s*|\s)\s*"
-    r"(?:(?:maybe|perhaps|possibly|even|either|also)\s+)?(?:(?:a|an|the|some)\s+)?$",
+    rf"^\s*(?P<sep>,\s*(?:(?:{_CONNECTORS})\s+)?|(?:{_CONNECTORS}|/|&)\s*|\s)\s*"
+    rf"(?:(?:{alternation(grammar_words('lists', 'hedges'))})\s+)?(?:(?:{_ARTICLES})\s+)?$",
     re.I,
 )
 
@@ -502,24 +454,65 @@ _LIST_CONNECT_RE = re.compile(
 # ---------------------------------------------------------------------------------------------
 # Numbers
 
-_WORDNUMS = {
-    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
-    "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30,
-    "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90,
+# the attributes a quantity of each unit kind can speak about
+_UNIT_ATTRS = {
+    "money": {"price"}, "pounds": {"price", "weight_kg", "weight_g"}, "lb": {"weight_kg", "weight_g"},
+    "gb": {"ram_gb", "storage_gb"}, "tb": {"storage_gb"}, "inch": {"screen_in"},
+    "kg": {"weight_kg", "weight_g"}, "g": {"weight_kg", "weight_g"}, "oz": {"weight_kg", "weight_g"},
+    "hours": {"battery_hours"}, "mah": {"battery_mah"}, "mp": {"camera_mp"},
 }
+
+
+def _word_numbers() -> dict[str, int]:
+    table = grammar_entry("numbers", "word_numbers")
+    if not isinstance(table, dict) or not all(isinstance(k, str) and type(v) is int for k, v in table.items()):
+        raise DataError("grammar.yaml: 'numbers.word_numbers' must map words to whole numbers",
+                        where="grammar.yaml:numbers.word_numbers")
+    return dict(table)
+
+
+def _verbose_safe(fragment: str) -> str:
+    """A fragment for a pattern compiled with re.X: its spaces and '#' escaped."""
+    return fragment.replace(" ", r"\ ").replace("#", r"\#")
+
+
+_WORDNUMS = _word_numbers()
 _WORDNUM_ALT = "|".join(sorted(_WORDNUMS, key=len, reverse=True))
-_UNIT_ALT = (
-    r"dollars?|bucks?|usd|quid|euros?|pounds?|lbs?|gigabytes?|gigs?|gbs?|terabytes?|teras?|tbs?"
-    r"|inch(?:es)?|in\.?(?=\s+(?:screen|display|laptop|monitor|phone|notebook))|\"|''|kilograms?|kilos?|kgs?"
-    r"|grams?|gr?|ounces?|oz|hours?|hrs?|h|mah|megapixels?|mpx|mp"
-)
+_WORD_DIGITS = alternation(w for w, v in _WORDNUMS.items() if 1 <= v <= 9)  # "twenty-ONE"
+_SPELLED_UNITS = alternation(_verbose_safe(w) for w in grammar_words("numbers", "spelled_number_units"))
+
+
+def _unit_table() -> dict[str, list]:
+    table = grammar_entry("numbers", "units")
+    if not isinstance(table, dict) or set(table) != set(_UNIT_ATTRS):
+        raise DataError(f"grammar.yaml: 'numbers.units' must list the unit kinds {sorted(_UNIT_ATTRS)}",
+                        where="grammar.yaml:numbers.units")
+    for kind, entries in table.items():
+        for e in entries:
+            if not (isinstance(e, str) and e) and not (isinstance(e, dict) and isinstance(e.get("p"), str)
+                                                       and isinstance(e.get("only_before"), list)):
+                raise DataError(f"grammar.yaml: bad unit entry {e!r} of '{kind}'", where="grammar.yaml:numbers.units",
+                                hint="An entry is a quoted pattern or {p: pattern, only_before: [words]}.")
+    return table
+
+
+def _unit_word(entry, scanning: bool) -> str:
+    """One unit entry as a pattern; in the scan an ``only_before`` entry gets its lookahead."""
+    if isinstance(entry, str):
+        return entry
+    if not scanning:
+        return entry["p"]
+    return entry["p"] + rf"(?=\s+(?:{alternation(entry['only_before'])}))"
+
+
+_UNITS = _unit_table()
+_UNIT_ALT = alternation(_verbose_safe(_unit_word(e, True)) for entries in _UNITS.values() for e in entries)
 _QTY_RE = re.compile(
     rf"""(?<![\w.,$#/])
     (?P<cur>\$\s?)?
     (?P<num>(?:\d{{1,3}}(?:,\d{{3}})+|\d+)(?:\.\d+)?|\.\d+
-       |(?:half\s+an?|an?|(?:{_WORDNUM_ALT})(?:[\s-](?:one|two|three|four|five|six|seven|eight|nine))?)
-        (?=[\s-]*(?:k\b|grand|thousand|hundred|terabytes?|tb|gigs?|gb|kilos?|kg|pounds?|lbs?|hours?|inch(?:es)?|dollars?|bucks|megapixels?|grams?|ounces?)))
+       |(?:half\s+an?|an?|(?:{_WORDNUM_ALT})(?:[\s-](?:{_WORD_DIGITS}))?)
+        (?=[\s-]*(?:{_SPELLED_UNITS})))
     (?P<mult>\s?k(?![\w])|\s(?:grand|thousand|hundred)(?![\w]))?
     (?P<plus1>\+)?
     (?P<unit>\s?-?\s?(?:{_UNIT_ALT}))?
@@ -528,127 +521,86 @@ _QTY_RE = re.compile(
     re.I | re.X,
 )
 _MASK_RE = re.compile(
-    r"(?<![\w])(?:windows|win|ios|android|iphone|pixel|galaxy(?: [sazm])?|note|ryzen(?: [3579])?|rtx|gtx|rx|mx"
-    r"|series|gen|generation|version|model|wi-?fi|bluetooth|usb|thunderbolt|hdmi|ipx?|snapdragon|dimensity"
-    r"|helio|core ultra|core|xm|qc|tier|level|number|no\.|#|m)\s?-?\s?\d+(?:\.\d+)?[a-z]*"
+    rf"(?<![\w])(?:{alternation(grammar_words('numbers', 'model_prefixes'))})\s?-?\s?\d+(?:\.\d+)?[a-z]*"
     r"|\d+(?:st|nd|rd|th)(?![\w])|\d+\s?(?:%|percent)|\d+\s?(?:x|by)\s?\d+"
-    r"|\d+(?:\.\d+)?\s?(?:hz|p|fps|w|watts?|mm|nits|cores?|threads?|ghz|mhz|years?|yrs?|months?|days?|weeks?|minutes?|mins?|kids?|people)(?![\w])"
-    r"|\d+k\s+(?:screen|display|video|monitor|resolution|editing|oled|tv|footage|content|streaming|gaming|60|120)"
-    r"|(?<=\b(?:in|at) )[48]k(?![\w])|(?:shoot|shooting|film|filming|record|recording|edit|editing|stream|streaming)\s+(?:in\s+)?[48]k(?![\w])"
-    r"|(?<![\w$])(?:in|since|year|back in)\s+(?:199\d|20[0-3]\d)(?![\w]|\s*(?:-|to|dollars|bucks|usd|range|budget))|\d{1,2}:\d{2}",
+    rf"|\d+(?:\.\d+)?\s?(?:{alternation(grammar_words('numbers', 'other_units'))})(?![\w])"
+    rf"|\d+k\s+(?:{alternation(grammar_words('numbers', 'k_resolution_nouns'))})"
+    r"|(?<=\b(?:in|at) )[48]k(?![\w])"
+    rf"|(?:{alternation(grammar_words('numbers', 'k_resolution_verbs'))})\s+(?:in\s+)?[48]k(?![\w])"
+    rf"|(?<![\w$])(?:{alternation(grammar_words('numbers', 'year_openers'))})\s+(?:199\d|20[0-3]\d)"
+    rf"(?![\w]|\s*(?:{alternation(grammar_words('numbers', 'year_not_before'))}))|\d{{1,2}}:\d{{2}}",
     re.I,
 )
-_UNIT_KIND = [
-    (re.compile(r"^(?:dollars?|bucks?|usd|quid|euros?)$"), "money"),
-    (re.compile(r"^(?:pounds?)$"), "pounds"),
-    (re.compile(r"^(?:lbs?)$"), "lb"),
-    (re.compile(r"^(?:gigabytes?|gigs?|gbs?)$"), "gb"),
-    (re.compile(r"^(?:terabytes?|teras?|tbs?)$"), "tb"),
-    (re.compile(r"^(?:inch(?:es)?|in\.?|\"|'')$"), "inch"),
-    (re.compile(r"^(?:kilograms?|kilos?|kgs?)$"), "kg"),
-    (re.compile(r"^(?:grams?|gr?)$"), "g"),
-    (re.compile(r"^(?:ounces?|oz)$"), "oz"),
-    (re.compile(r"^(?:hours?|hrs?|h)$"), "hours"),
-    (re.compile(r"^mah$"), "mah"),
-    (re.compile(r"^(?:megapixels?|mpx|mp)$"), "mp"),
-]
-_UNIT_ATTRS = {
-    "money": {"price"}, "pounds": {"price", "weight_kg", "weight_g"}, "lb": {"weight_kg", "weight_g"},
-    "gb": {"ram_gb", "storage_gb"}, "tb": {"storage_gb"}, "inch": {"screen_in"},
-    "kg": {"weight_kg", "weight_g"}, "g": {"weight_kg", "weight_g"}, "oz": {"weight_kg", "weight_g"},
-    "hours": {"battery_hours"}, "mah": {"battery_mah"}, "mp": {"camera_mp"},
-}
-_BARE_OK = frozenset(
-    "max maximum tops top or and is at for to but with total range ish including all in on if so though "
-    "because as would will should could can i it that which please limit cap mark area region ballpark give "
-    "more less plus minimum min of then hopefully ideally preferably period no not roughly thanks thank the a "
-    "an tax shipping before after out flat upfront dollars bucks my is it's its i'm i'd i'll or-so even "
-    "range-ish absolute hard firm budget".split()
-)
+_UNIT_KIND = [(re.compile(rf"^(?:{alternation(_unit_word(e, False) for e in entries)})$"), kind)
+              for kind, entries in _UNITS.items()]
+# words that may follow a bare number ("700 max"); any other word makes it no quantity ("3 kids")
+_BARE_OK = frozenset(grammar_words("numbers", "bare_number_followers"))
 
-_FILL = (r"about|around|roughly|like|say|maybe|just|only|a|an|the|spend|spending|pay|paying|of|approximately"
-         r"|approx|something|really|absolutely|somewhere|to|be|it|spend|go|pay|is|at|my|budget")
-_CMP_ALTS = (
-    r"(?P<ge>(?:equal to|the same as) or (?:more|greater|higher|bigger|larger|better) than|no less than|not (?:less|smaller|lower|shorter|fewer) than|nothing (?:under|below|less than|smaller than)|not (?:under|below)"
-    r"|no (?:smaller|lower|less|fewer|shorter) than|at least|at minimum|at a minimum|a minimum of|minimum(?: of)?"
-    r"|min\.?(?: of)?|starting (?:at|from)|upwards of|anything (?:from|above|over)|from)"
-    r"|(?P<le>(?:equal to|the same as) or (?:less|lower|fewer|smaller|cheaper|lighter) than|no more than|not (?:more|bigger|larger|heavier|higher|greater|pricier|more expensive) than|nothing (?:over|above|more than|bigger than|larger than|heavier than|pricier than)"
-    r"|not (?:over|above)|no (?:higher|bigger|larger|heavier|pricier|greater|more expensive) than"
-    r"|(?:can'?t|cannot|won'?t|will not|wouldn'?t|don'?t want to|do not want to|not willing to|unwilling to|not going to"
-    r"|rather not|refuse to|don'?t|do not|doesn'?t|does not|shouldn'?t|should not|mustn'?t|must not|not|no need to)"
-    r"(?: want to| need to| plan to| be able to| really)? ?(?:go|spend|pay|be|going|cost|weigh|need|want|exceed|see)?"
-    r"\s*(?:anything |much |any |a penny |a cent |a dollar )?(?:more than|over|above|past|beyond|higher than|bigger than|heavier than|exceed(?:ing)?)"
-    r"|at most|at the most|max(?:imum)?(?: of)?|up to|upto|within|cap(?:ped)?(?: at| of| it at)?"
-    r"|(?:could|can|might|may|would|will|i'?d|i'?ll) (?:maybe |possibly |probably )?(?:stretch|go|do|spend|pay)(?: up)? (?:to|as high as|as much as)"
-    r"|(?:stretch|push|go|take) (?:it )?(?:up )?to|go as high as"
-    r"|limit(?:ed)?(?: of| to| is| at)?|ceiling(?: of| is| at)?|not exceed(?:ing)?|at or (?:under|below)|tops)"
-    r"|(?P<lt>under|below|beneath|less than|lower than|cheaper than|lighter than|smaller than|shorter than|fewer than"
-    r"|anything (?:under|below|less than)|keep it (?:under|below)|stay (?:under|below))"
-    r"|(?P<gt>more than|over|above|greater than|bigger than|larger than|longer than|higher than|heavier than"
-    r"|better than|north of|in excess of)"
-    r"|(?P<eq>exactly|precisely)"
-    r"|(?P<approx>around|about|roughly|approximately|approx\.?|~|somewhere (?:around|near|about)"
-    r"|in the (?:ballpark|range|neighbou?rhood|region|area) of|ballpark(?: of)?|close to|near|something like)"
-)
+_FILL = alternation(grammar_words("numbers", "comparator_fillers"))
+
+
+def _comparators(name: str, bounds: tuple[str, ...], built: dict[str, str] | None = None) -> str:
+    """The comparators ``numbers.<name>`` as one alternation of named groups, in ``bounds`` order;
+    ``built`` adds per bound an alternative composed in code, tried after the listed ones."""
+    built = built or {}
+    table = grammar_entry("numbers", name)
+    if not isinstance(table, dict) or not set(table) <= set(bounds) or any(b not in table and b not in built
+                                                                           for b in bounds) or not all(
+            isinstance(ws, list) and all(isinstance(w, str) and w for w in ws) for ws in table.values()):
+        raise DataError(f"grammar.yaml: 'numbers.{name}' must map the bounds {', '.join(bounds)} to "
+                        "lists of quoted patterns", where=f"grammar.yaml:numbers.{name}")
+    groups = []
+    for b in bounds:
+        alts = ([alternation(table[b])] if b in table else []) + ([built[b]] if b in built else [])
+        groups.append(rf"(?P<{b}>{'|'.join(alts)})")
+    return "|".join(groups)
+
+
+# "can't go above", "won't spend more than": REFUSAL [MODAL] [VERB] [QUANTITY] BEYOND, a ceiling
+_REFUSAL_MODALS = "|".join(" " + w for w in grammar_words("numbers", "refusal_modals"))
+_REFUSAL_QUANTITIES = alternation(grammar_words("numbers", "refusal_quantities"), " ")
+_REFUSAL_CMP = (rf"(?:{alternation(grammar_words('numbers', 'refusals'))})(?:{_REFUSAL_MODALS})? ?"
+                rf"(?:{alternation(grammar_words('numbers', 'refusal_verbs'))})?\s*(?:{_REFUSAL_QUANTITIES})?"
+                rf"(?:{alternation(grammar_words('numbers', 'refusal_beyond'))})")
+# "$1,299 is way over my budget": VERB [INTENSIFIER] BEYOND WHOSE, a strict ceiling after the number
+_OVER_LIMIT_INTENSIFIERS = alternation(grammar_words("numbers", "over_limit_intensifiers"), " ")
+_OVER_LIMIT = (rf"(?:{alternation(grammar_words('numbers', 'over_limit_verbs'))}) (?:{_OVER_LIMIT_INTENSIFIERS})?"
+               rf"(?:{alternation(grammar_words('numbers', 'over_limit_beyond'))}) "
+               rf"(?:{alternation(grammar_words('numbers', 'over_limit_whose'))})")
+_CMP_ALTS = _comparators("comparators_before", ("ge", "le", "lt", "gt", "eq", "approx"), {"le": _REFUSAL_CMP})
 _PRE_CMP_RE = re.compile(
     rf"(?<![\w'])(?:{_CMP_ALTS})(?:[\s$~]*(?:{_FILL})(?![\w']))*[\s$~]*$", re.I
 )
 _POST_CMP_RE = re.compile(
-    r"[\s,]*(?:(?P<ge>\+|or (?:more|higher|above|bigger|larger|better|greater|longer|up|over|newer)"
-    r"|and (?:up|above|higher|over|beyond)|minimum|min|at (?:the )?(?:very )?least|at minimum|at a minimum"
-    r"|plus(?!\s+(?:a|an|the|some|i|it|tax|shipping)\b)|is the (?:minimum|least)|as a minimum|bare minimum|or so and up)"
-    r"|(?P<le>max(?:imum)?|tops|top|at (?:the )?most|or (?:less|under|below|lower|cheaper|smaller|lighter|fewer|shorter)"
-    r"|and (?:under|below|less|lower)|is (?:my|the|our) (?:absolute )?(?:max|maximum|limit|ceiling|cap|top|upper limit|budget|hard limit)"
-    r"|is as (?:high|much|far) as i (?:can|will|'?ll) go|is the most i|would be my (?:max|limit))"
-    r"|(?P<lt>(?:is|'s|are|seems?|feels?) (?:way |a bit |a little |slightly |too |much |far |just |definitely )?"
-    r"(?:over|above|more than|out of|beyond|past|outside) (?:my|our|the|what i))"
-    r"|(?P<approx>or so|ish|-ish|or thereabouts|give or take|range|area|ballpark)"
-    r"|(?P<eq>exactly|on the dot|flat))(?![\w])",
-    re.I,
-)
+    r"[\s,]*(?:" + _comparators("comparators_after", ("ge", "le", "lt", "approx", "eq"), {"lt": _OVER_LIMIT}) + r")(?![\w])", re.I)
 _AFTER_KW_FILL_RE = re.compile(
-    r"^[\s,+\-]*(?:(?:of|for|in|worth of|on|the|a|my|total|or more|or less|at least|at most|at minimum|minimum"
-    r"|min|max|maximum|tops|and up|and above|or bigger|or larger|or higher|or better|or longer|or above|or so"
-    r"|ish|plus|-?sized?|big|wide|large)(?![\w'])[\s,+\-]*){0,4}$",
+    rf"^[\s,+\-]*(?:(?:{alternation(grammar_words('numbers', 'after_keyword_fillers'))})(?![\w'])[\s,+\-]*){{0,4}}$",
     re.I,
 )
 _BEFORE_KW_FILL_RE = re.compile(
-    r"^[\s,:\-]*(?:(?:of|is|at|around|about|roughly|approximately|approx|like|say|maybe|be|to|should|would|must"
-    r"|needs?|has|have|with|a|an|the|my|our|under|below|over|above|least|most|no|not|more|less|than|up|max"
-    r"|maximum|minimum|min|somewhere|between|from|exactly|only|just|that|lasts?|can'?t|cannot|go|spend|pay"
-    r"|i|i'm|i've|i'd|got|was|do|want|ideally|preferably|something|anything|nothing|in|range|limit|cap|ceiling"
-    r"|capped|set|sits|stay|stays|keep|it|willing|able|looking|for|\$|~|ok|okay|fine|good|great|decent|long|big|or"
-    r"|large|size|life|capacity|time|total|overall|hours|ideally|needs|goes|close|within|is|are|sized|screen)"
-    r"(?![\w'])[\s,:\-]*){0,7}$",
+    rf"^[\s,:\-]*(?:(?:{alternation(grammar_words('numbers', 'before_keyword_fillers'))})(?![\w'])[\s,:\-]*){{0,7}}$",
     re.I,
 )
-_ADJ_TAIL = r"\W*(?:(?:screen|display|monitor|one|like|say|maybe|around|about|roughly|something|at|least|most|of|with|a|an|the|size|~)\W*){0,4}$"
-_ADJ_BIG_RE = re.compile(rf"(?<![\w])(?:big|large|huge|bigger|larger|giant|roomy){_ADJ_TAIL}", re.I)
-_ADJ_SMALL_RE = re.compile(rf"(?<![\w])(?:small|compact|smaller|little|tiny|petite){_ADJ_TAIL}", re.I)
-_PRICE_CTX_RE = re.compile(r"(?<![\w])(?:spend|spending|pay|paying|afford|cost|costs|budget|price|priced|dollars|bucks|cash|money)(?![\w])", re.I)
+_ADJ_TAIL = rf"\W*(?:(?:{alternation(grammar_words('numbers', 'size_fillers'))})\W*){{0,4}}$"
+_ADJ_BIG_RE = re.compile(rf"(?<![\w])(?:{alternation(grammar_words('numbers', 'size_big'))}){_ADJ_TAIL}", re.I)
+_ADJ_SMALL_RE = re.compile(rf"(?<![\w])(?:{alternation(grammar_words('numbers', 'size_small'))}){_ADJ_TAIL}", re.I)
+_PRICE_CTX_RE = re.compile(rf"(?<![\w])(?:{alternation(grammar_words('numbers', 'price_context'))})(?![\w])", re.I)
 _RANGE_CONNECT_RE = re.compile(r"^\s*(?P<c>-|to|and|or|/)\s*(?:\$\s?)?$", re.I)
-_BETWEEN_RE = re.compile(r"(?<![\w])(?:between|from)[\s$]*$", re.I)
+_BETWEEN_RE = re.compile(rf"(?<![\w])(?:{alternation(grammar_words('numbers', 'range_openers'))})[\s$]*$", re.I)
 _NEXT_WORD_RE = re.compile(r"\s*([a-z][\w'-]*)", re.I)
 
 
 # a number turned down with a direction: "the 13-inch one is a bit small", "too heavy at 2 kg"
 _TOO_RE = re.compile(
-    r"(?<![\w'])(?<!not )(?<!n't )(?<!never )(?:(?:way|much|far|just|a bit|a little|a tad|bit|slightly|definitely|kind of"
-    r"|kinda|rather|somewhat|pretty|quite|really)\s+)?(?:too|a bit|a little|a tad|bit|kind of|kinda|rather|slightly"
-    r"|somewhat|on the)\s+(?:(?P<lt>big|large|huge|heavy|bulky|hefty|expensive|pricey|pricy|costly|much|steep|high)"
-    r"|(?P<gt>small|tiny|short|little|low|cramped))(?![\w'])",
+    rf"(?<![\w'])(?<!not )(?<!n't )(?<!never )(?:(?:{alternation(grammar_words('numbers', 'too_intensifiers'))})\s+)?"
+    rf"(?:{alternation(grammar_words('numbers', 'too_cues'))})\s+"
+    rf"(?:(?P<lt>{alternation(grammar_words('numbers', 'too_big'))})|(?P<gt>{alternation(grammar_words('numbers', 'too_small'))}))"
+    r"(?![\w'])",
     re.I,
 )
-_TOO_GAP_AFTER_RE = re.compile(
-    r"^(?:[\s,]+|(?:one|ones|model|version|is|are|'s|'re|it|it's|its|that|which|that's|feels?|seems?|looks?|sounds?"
-    r"|was|were|just|honestly|still|probably|for me|to me|me|for|my|taste|liking|screen|display)(?![\w']))*$",
-    re.I,
-)
+_TOO_GAP_AFTER_RE = re.compile(rf"^(?:[\s,]+|(?:{alternation(grammar_words('numbers', 'too_gap_after'))})(?![\w']))*$", re.I)
 _TOO_GAP_BEFORE_RE = re.compile(
-    r"^(?:[\s,$~]+|(?:for me|for us|to me|at|with|weighing|costing|if it'?s|when it'?s|since it'?s|being|it'?s|that'?s"
-    r"|is|honestly|like|about|around|almost|nearly|roughly)(?![\w']))*$",
-    re.I,
-)
+    rf"^(?:[\s,$~]+|(?:{alternation(grammar_words('numbers', 'too_gap_before'))})(?![\w']))*$", re.I)
 
 
 def _too_direction(text: str, gs: int, ge: int, cs: int, ce: int) -> str | None:
@@ -897,7 +849,7 @@ def _merge_adjacent(text: str, mentions):
 
 
 _INDIFF_LIST_RE = re.compile(
-    r"^[\s,]*(?:(?:or|and|nor|and/or|/|&|vs\.?|versus|or even|or maybe)[\s,]+)?(?:(?:a|an|the|some)\s+)?$", re.I)
+    rf"^[\s,]*(?:(?:{alternation(grammar_words('lists', 'indifference_connectors'))})[\s,]+)?(?:(?:{_ARTICLES})\s+)?$", re.I)
 
 
 def _indifferent_flags(ctx: _Ctx, mentions) -> list[bool]:
@@ -927,10 +879,7 @@ def _indifferent_flags(ctx: _Ctx, mentions) -> list[bool]:
 # ---- product names: "the Acer Pathway Chromebook 11", "HP Envy x360" ---------------------------
 
 _NAME_TOKEN_RE = re.compile(r"[ \-](?:[A-Z0-9][\w+\-]*|[a-z]{1,3}\d[\w\-]*)(?![\w'])")
-_NAME_STOP = frozenset(
-    "a an and or but the with for in on of to at by from under over not no is are it its it's i i'm i'd i'll my me "
-    "if so as than then that this those these one ones vs and/or".split()
-)
+_NAME_STOP = frozenset(grammar_words("names", "name_stop"))
 
 
 def _name_runs(text: str, mentions) -> list[tuple[int, int, int]]:
@@ -1072,12 +1021,12 @@ def _emit_implied(ctx: _Ctx, attr: str, value, neg: bool, s: int, e: int):
 
 _LINE_NAME = r"[A-Z][\w+\-]*(?:\s+[A-Z0-9][\w+\-]*){0,2}"
 _LINE_RE = re.compile(
-    rf"(?i:(?<![\w])(?:the|from|a|an|in|of)\s+)(?P<names>{_LINE_NAME}(?:(?i:\s*,\s*or\s+|\s*,\s*|\s+or\s+|\s+and\s+)"
-    rf"(?i:the\s+)?{_LINE_NAME})*)\s+(?i:lines?|series|lineups?|family|range)(?![\w])"
+    rf"(?i:(?<![\w])(?:{alternation(grammar_words('names', 'line_openers'))})\s+)"
+    rf"(?P<names>{_LINE_NAME}(?:(?i:\s*,\s*or\s+|\s*,\s*|\s+or\s+|\s+and\s+)"
+    rf"(?i:the\s+)?{_LINE_NAME})*)\s+(?i:{alternation(grammar_words('names', 'line_words'))})(?![\w])"
 )
 _LINE_SPLIT_RE = re.compile(r"\s*,\s*or\s+|\s*,\s*|\s+or\s+|\s+and\s+", re.I)
-_LINE_STOP = frozenset({"price", "same", "whole", "entire", "product", "budget", "mid", "top", "new", "latest", "this",
-                        "that", "pro", "high", "low", "upper", "lower", "the", "i", "my"})
+_LINE_STOP = frozenset(grammar_words("names", "line_stop"))
 
 
 def _extract_lines(ctx: _Ctx):
@@ -1311,8 +1260,8 @@ def _flat(text: str) -> str:
 
 
 # "smaller then 15 inches": the common misspelling of a comparison's "than"
-_THEN_RE = re.compile(r"(?<![\w'])(more|less|larger|bigger|smaller|greater|fewer|higher|lower|cheaper|heavier|lighter"
-                      r"|longer|shorter|better|worse|other) then(?![\w'])", re.I)
+_THEN_RE = re.compile(
+    rf"(?<![\w'])({alternation(grammar_words('text', 'then_misspelt_after'))}) then(?![\w'])", re.I)
 
 
 def spelled_names(text: str, names: Iterable[str]) -> tuple[str, ...]:
@@ -1391,7 +1340,9 @@ def extract_criteria(text: str, category: str, product_names: Iterable[str] | No
     return _postprocess(ctx.with_strengths())
 
 
-_USE_NEG_RE = re.compile(r"(?<![\w'])(?:don'?t|do not|doesn'?t|never|not|no|won'?t)\s+(?:really\s+|even\s+|much\s+|do\s+|any\s+)?$", re.I)
+_USE_FILLERS = alternation(grammar_words("negation", "use_fillers"), r"\s+")
+_USE_NEG_RE = re.compile(
+    rf"(?<![\w'])(?:{alternation(grammar_words('negation', 'use_before'))})\s+(?:{_USE_FILLERS})?$", re.I)
 
 
 def extract_uses(text: str, category: str) -> list[str]:
