@@ -108,12 +108,11 @@ def alternation(words: Iterable[str], suffix: str = "") -> str:
     return "|".join(w + suffix for w in words)
 
 
-# what may stand between a tightly scoped indifference cue and the attribute it names: articles
-# and "whether it has" ("open on whether it has a mic"), nothing that names another thing
-_SCOPED_FILL = (
-    r"(?:\s+(?:the|a|an|any|some|whether|if|it|it'?s|its|they|they'?re|there'?s|there is|has|have|having|getting"
-    r"|gets|is|are|comes? with|come with|or|kind of|type of|sort of))*\s*"
-)
+# what may stand between a tightly scoped indifference cue and the attribute it names
+# (grammar.yaml, indifference.scoped_fillers): "open on whether it has a mic"
+_SCOPED_FILL = rf"(?:\s+(?:{alternation(grammar_words('indifference', 'scoped_fillers'))}))*\s*"
+# words after a colour name that make it no colour: "black friday", "white noise"
+_NOT_COLOUR = "(?!" + "|".join(" " + w for w in grammar_words("colours", "not_colour_after")) + ")"
 
 
 def _wb(fragment: str) -> str:
@@ -217,12 +216,11 @@ def lexicon(category: str) -> Lexicon:
     color_spec = schema.attribute("color")
     if color_spec and color_spec.values:
         aliases = section.get("color_aliases", {}) or {}
-        guard = r"(?! friday| noise| flag| lining| standard| screen of death| light filter| light| tooth)"
         items = [(re.escape(c).replace(r"\ ", r"[ -]?"), c) for c in color_spec.values]
         items += [(p, c) for c, p in aliases.items()]
         items.sort(key=lambda t: len(t[0]), reverse=True)
         for pat, c in items:
-            entries.append((f"(?:{pat}){guard}", VocabEntry("color", "enum", values=(c,)), False))
+            entries.append((f"(?:{pat}){_NOT_COLOUR}", VocabEntry("color", "enum", values=(c,)), False))
 
     vocab_entries: dict[str, VocabEntry] = {}
     parts, cs_parts = [], []
