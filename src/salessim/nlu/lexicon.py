@@ -108,6 +108,12 @@ def alternation(words: Iterable[str], suffix: str = "") -> str:
     return "|".join(w + suffix for w in words)
 
 
+def grammar_alternation(section: str, name: str, suffix: str = "") -> str:
+    """The word list ``section.name`` of ``data/nlu/grammar.yaml`` as one regex alternation
+    (:func:`grammar_words` joined by :func:`alternation`)."""
+    return alternation(grammar_words(section, name), suffix)
+
+
 # what may stand between a tightly scoped indifference cue and the attribute it names
 # (grammar.yaml, indifference.scoped_fillers): "open on whether it has a mic"
 _SCOPED_FILL = rf"(?:\s+(?:{alternation(grammar_words('indifference', 'scoped_fillers'))}))*\s*"
