@@ -21,15 +21,14 @@ import itertools
 import os
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_llm_throughput import measure  # noqa: E402
 
-from salessim.testing.server import server_subprocess  # noqa: E402
 from salessim.schema.run import ModelConfig  # noqa: E402
+from salessim.testing.server import server_subprocess  # noqa: E402
 
 
 async def run_level(base_url: str, level: int, latency_s: float, n_episodes: int, max_turns: int) -> dict:

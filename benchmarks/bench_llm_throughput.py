@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import sys
 import time
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Iterator

@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from salessim.schema import (
-    BigFive, Criterion, Decision, Episode, Message, ParticipantInfo, Persona, Product, Profile,
+    BigFive,
+    Criterion,
+    Decision,
+    Episode,
+    Message,
+    ParticipantInfo,
+    Persona,
+    Product,
+    Profile,
     ShopperAction,
 )
 

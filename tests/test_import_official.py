@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
+from salessim.api.rundir import RunDir
 from salessim.cli import main
 from salessim.errors import SalesSimError
 from salessim.importers.official import import_official, read_personas
-from salessim.api.rundir import RunDir
 
 DATA = Path(__file__).parent / "data"
 ROLLOUTS = DATA / "official_rollouts.json"

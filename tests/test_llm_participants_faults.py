@@ -23,12 +23,15 @@ from pathlib import Path
 
 import pytest
 
-from salessim.llm.endpoints import call_seed
-from salessim.testing.responders import is_shopper_request, roleplay_responder, shopper_responder, text_of
-from salessim.testing.server import ChatTestServer, Fault
-from salessim.schema.run import AgentConfig, ModelConfig, RunConfig, ShopperConfig
 from salessim.api.rundir import RunDir
+from salessim.llm.endpoints import call_seed
+from salessim.schema.run import AgentConfig, ModelConfig, RunConfig, ShopperConfig
 from salessim.sim.runner import episode_seed, run_benchmark
+from salessim.testing.responders import (
+    is_shopper_request,
+    roleplay_responder,
+)
+from salessim.testing.server import ChatTestServer, Fault
 
 FAKE_KEY = "sk-SALESSIM-FAKE-KEY-9f8e7d6c5b4a"
 KEY_ENV = "SALESSIM_TEST_FAKE_KEY"

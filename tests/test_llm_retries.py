@@ -10,11 +10,11 @@ import threading
 import pytest
 
 from salessim.llm import ChatRequest, EndpointConfig, LLMError, OpenAIChatClient
+from salessim.metrics.run import score_run
+from salessim.schema.run import AgentConfig, ModelConfig, RunConfig, ShopperConfig
+from salessim.sim.runner import episode_seed, run_benchmark
 from salessim.testing.responders import roleplay_responder
 from salessim.testing.server import ChatTestServer, Fault
-from salessim.schema.run import AgentConfig, ModelConfig, RunConfig, ShopperConfig
-from salessim.metrics.run import score_run
-from salessim.sim.runner import episode_seed, run_benchmark
 
 HELLO = [{"role": "user", "content": "hello"}]
 

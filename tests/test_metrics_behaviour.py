@@ -5,7 +5,16 @@ from __future__ import annotations
 
 import pytest
 
-from salessim.metrics import all_metrics, diversity, drift, ideal_match, persuasion, score_episodes, sell, sim_errors
+from salessim.metrics import (
+    all_metrics,
+    diversity,
+    drift,
+    ideal_match,
+    persuasion,
+    score_episodes,
+    sell,
+    sim_errors,
+)
 from salessim.metrics.scoring import summarize
 from tests.test_metrics_builders import STORE, A, S, V, build, make_persona
 

@@ -10,10 +10,15 @@ from pathlib import Path
 
 import pytest
 
+from salessim.api.rundir import RunDir
 from salessim.cli import main
 from salessim.errors import SalesSimError
-from salessim.importers.official import import_official, parse_preferences, read_personas, read_records
-from salessim.api.rundir import RunDir
+from salessim.importers.official import (
+    import_official,
+    parse_preferences,
+    read_personas,
+    read_records,
+)
 
 DATA = Path(__file__).parent / "data"
 FIXTURE = DATA / "official_other_shape.json"  # written for SalesSim, not the paper's format

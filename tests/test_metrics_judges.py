@@ -7,10 +7,16 @@ import json
 
 import pytest
 
-from salessim.testing.server import ChatTestServer, Reply
 from salessim.metrics import judges
-from salessim.metrics.judges import JudgeConfig, contradicts_label, judge_episodes, majority, parse_verdict
+from salessim.metrics.judges import (
+    JudgeConfig,
+    contradicts_label,
+    judge_episodes,
+    majority,
+    parse_verdict,
+)
 from salessim.schema import BigFive
+from salessim.testing.server import ChatTestServer, Reply
 from tests.test_metrics_builders import STORE, A, S, build, make_persona
 
 PERSONA = make_persona(big_five=BigFive(openness="High", conscientiousness="Low", extraversion="Extreme High",

@@ -15,10 +15,23 @@ from PIL import Image
 
 from salessim.metrics.scoring import summarize
 from salessim.schema import (
-    AttributeSpec, CategorySchema, Criterion, Decision, Episode, EpisodeScores, Message,
-    MetricResult, ParticipantInfo, Persona, Product, Profile, ShopperAction, ToolCall, ToolResult,
+    AttributeSpec,
+    CategorySchema,
+    Criterion,
+    Decision,
+    Episode,
+    EpisodeScores,
+    Message,
+    MetricResult,
+    ParticipantInfo,
+    Persona,
+    Product,
+    Profile,
+    ShopperAction,
+    ToolCall,
+    ToolResult,
 )
-from salessim.schema.run import RunConfig, ShopperConfig, AgentConfig
+from salessim.schema.run import AgentConfig, RunConfig, ShopperConfig
 
 XSS = "<script>window.__pwned=1</script>"
 XSS_IMG = '<img src="x" onerror="window.__pwned=2">'

@@ -13,8 +13,19 @@ from typer.testing import CliRunner
 from salessim.errors import SalesSimError
 from salessim.report import svg
 from salessim.report.html import build_report, embed_json, render_report
-from salessim.report.leaderboard import build_leaderboard, format_cell, load_run, run_label
-from tests.test_report_fixtures import XSS, XSS_IMG, FakeStore, make_run_dir, make_two_runs
+from salessim.report.leaderboard import (
+    build_leaderboard,
+    format_cell,
+    load_run,
+    run_label,
+)
+from tests.test_report_fixtures import (
+    XSS,
+    XSS_IMG,
+    FakeStore,
+    make_run_dir,
+    make_two_runs,
+)
 
 
 @pytest.fixture
@@ -105,8 +116,9 @@ def test_format_cell():
 
 
 def test_run_label_uses_model_name():
-    from salessim.report.leaderboard import RunData
     from pathlib import Path
+
+    from salessim.report.leaderboard import RunData
 
     run = RunData(path=Path("x"), meta={}, summary={"shopper": {"kind": "llm", "model": {"model": "gpt-x"}},
                                                      "agent": {"kind": "scripted"}})
@@ -287,9 +299,8 @@ def test_svg_helpers_escape_labels():
 
 
 def _cli(args):
-    from salessim.cli import _register, app
+    from salessim.cli import app
 
-    _register()
     return CliRunner().invoke(app, args)
 
 

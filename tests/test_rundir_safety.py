@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
+from salessim.api.rundir import RunDir
 from salessim.testing.responders import roleplay_responder
 from salessim.testing.server import ChatTestServer
-from salessim.api.rundir import RunDir
 
 SCRIPT = Path(sys.executable).with_name("salessim")
 

@@ -5,10 +5,10 @@ import json
 
 import pytest
 
-from salessim.errors import SalesSimError
-from salessim.schema.run import RunConfig
 from salessim.api.rundir import RunDir
+from salessim.errors import SalesSimError
 from salessim.metrics.run import score_run
+from salessim.schema.run import RunConfig
 from salessim.sim.runner import episode_seed, run_benchmark
 
 

@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+from salessim.agents.llm import LLMSalesAgent
 from salessim.agents.scripted import make_scripted_agent
 from salessim.errors import SalesSimError
+from salessim.llm.endpoints import build_client, close_at_loop_end
 from salessim.schema.run import AgentConfig
 
 _MODEL_HINT = ("Pass --agent-model NAME and --agent-base-url URL, or set agent.model in the run config "
@@ -25,8 +27,6 @@ def llm_agent(*, config: AgentConfig, store):
     """The LLM sales agent of ``config.model`` (client with retries, per-endpoint limit and cache)."""
     if config.model is None:
         raise SalesSimError("the llm agent needs a model", where="agent.model", hint=_MODEL_HINT)
-    from salessim.agents.llm import LLMSalesAgent  # lazy: the openai SDK
-    from salessim.llm.endpoints import build_client, close_at_loop_end
 
     client = build_client(config.model, where="agent.model")
     close_at_loop_end(client)

@@ -35,6 +35,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
+from salessim.api.participants import AgentStep, Observation, State, visible_to_agent
 from salessim.llm.endpoints import (
     ModelOutputError,
     call_seed,
@@ -46,9 +47,10 @@ from salessim.llm.endpoints import (
 from salessim.llm.pricing import usage_of
 from salessim.llm.prompts import fill, load_prompt_data, render_prompt, with_article
 from salessim.llm.protocol import ChatClient, ChatResponse
+from salessim.nlu.mentions import mention_products, mentions_unknown_products
 from salessim.schema import Message, ParticipantInfo, Product, ToolCall, Usage
 from salessim.schema.run import ModelConfig
-from salessim.api.participants import AgentStep, Observation, State, visible_to_agent
+from salessim.store.search import filter_keys
 
 __all__ = ["LLMSalesAgent", "find_hallucinated", "find_presented", "recent_tool_product_ids"]
 
@@ -61,7 +63,6 @@ def _data() -> dict[str, Any]:
 
 def _nlu():
     """``(mention_products, mentions_unknown_products)`` from :mod:`salessim.nlu`."""
-    from salessim.nlu.mentions import mention_products, mentions_unknown_products
 
     return mention_products, mentions_unknown_products
 
@@ -220,7 +221,6 @@ class LLMSalesAgent:
     # -- prompt and history ------------------------------------------------------------------------
     def system_prompt(self, category: str) -> str:
         """The system prompt for ``category`` (``data/prompts/agent_system.md``)."""
-        from salessim.store.search import filter_keys
 
         schema = self.store.catalog.schema(category)
         products = self.store.catalog.products(category)

@@ -32,11 +32,21 @@ import re
 from functools import lru_cache
 from typing import Any, Literal
 
+from salessim import nlu
 from salessim.agents import understanding as u
 from salessim.agents._data import agent_text
-from salessim.errors import SalesSimError
-from salessim.schema import CategorySchema, Criterion, Message, ParticipantInfo, Product, ToolCall, ToolResult
 from salessim.api.participants import AgentStep, Observation, State
+from salessim.errors import SalesSimError
+from salessim.nlu.lexicon import category_schema
+from salessim.schema import (
+    CategorySchema,
+    Criterion,
+    Message,
+    ParticipantInfo,
+    Product,
+    ToolCall,
+    ToolResult,
+)
 
 __all__ = ["ScriptedSalesAgent", "make_scripted_agent", "STRATEGIES"]
 
@@ -51,8 +61,6 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 
 def _nlu():
-    from salessim import nlu
-
     return nlu
 
 
@@ -82,8 +90,6 @@ class _Ctx:
     """Per-category data the agent needs (schema, cue lists), built once."""
 
     def __init__(self, category: str):
-        from salessim.nlu.lexicon import category_schema
-
         self.category = category
         self.schema: CategorySchema = category_schema(category)
         data = agent_text()

@@ -24,7 +24,15 @@ from salessim.api.participants import (
     visible_to_agent,
     visible_to_shopper,
 )
-from salessim.api.registry import AGENTS, IMPORTERS, METRICS, REGISTRIES, SHOPPERS, ComponentRegistry, is_spec
+from salessim.api.registry import (
+    AGENTS,
+    IMPORTERS,
+    METRICS,
+    REGISTRIES,
+    SHOPPERS,
+    ComponentRegistry,
+    is_spec,
+)
 from salessim.api.rundir import RunDir
 from salessim.api.summary import RunSummary
 

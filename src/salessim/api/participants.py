@@ -23,7 +23,14 @@ from typing import Any, ClassVar, Protocol, runtime_checkable
 from pydantic import BaseModel, ConfigDict, Field
 
 from salessim.errors import SalesSimError
-from salessim.schema import Message, ParticipantInfo, Persona, ShopperAction, ToolCall, Usage
+from salessim.schema import (
+    Message,
+    ParticipantInfo,
+    Persona,
+    ShopperAction,
+    ToolCall,
+    Usage,
+)
 
 State = dict[str, Any]
 
@@ -76,9 +83,7 @@ class Shopper(Protocol):
 
     info: ParticipantInfo
     vision: bool  # whether view_product results carry the image
-
     def start(self, persona: Persona, seed: int) -> State: ...
-
     async def act(self, obs: Observation, state: State) -> tuple[ShopperStep, State]: ...
 
 
@@ -88,9 +93,7 @@ class SalesAgent(Protocol):
     benchmarking agents)."""
 
     info: ParticipantInfo
-
     def start(self, category: str, seed: int) -> State: ...
-
     async def act(self, obs: Observation, state: State) -> tuple[AgentStep, State]: ...
 
 

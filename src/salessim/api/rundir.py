@@ -249,7 +249,7 @@ def _holder(lock_path: Path) -> str:
 
 def _acquire(lock_path: Path, shown: Path) -> int:
     """An open descriptor of ``lock_path`` holding an exclusive flock (not inherited by children)."""
-    import fcntl
+    import fcntl  # lazy: POSIX-only, needed only where a lock is taken
 
     for _ in range(10):
         fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)

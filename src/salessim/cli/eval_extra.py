@@ -8,6 +8,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from salessim.errors import SalesSimError
+from salessim.metrics.judges import JudgeConfig
 
 
 def judge_config(model: str | None, base_url: str | None, api_key_env: str | None, samples: int,
@@ -18,7 +19,6 @@ def judge_config(model: str | None, base_url: str | None, api_key_env: str | Non
             raise SalesSimError("--judge-base-url / --judge-api-key-env need --judge-model", where="--judge-model",
                                 hint="Name the judge model, e.g. --judge-model gpt-4o-mini.")
         return None
-    from salessim.metrics.judges import JudgeConfig
 
     return JudgeConfig(model=model, base_url=base_url, api_key_env=api_key_env, samples=samples,
                        temperature=temperature, concurrency=concurrency, cache=cache)

@@ -8,7 +8,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from salessim.api.registry import REGISTRIES
+from salessim.api.registry import METRICS, REGISTRIES
 from salessim.metrics.registry import load_metric
 
 console = Console()
@@ -37,7 +37,6 @@ def plugins() -> None:
 def metrics_list() -> None:
     """List the metrics with their version, origin, whether `run`/`eval` compute them by default,
     and what they measure."""
-    from salessim.api.registry import METRICS
 
     table = Table(title="metrics")
     for col in ("name", "version", "default", "origin", "description"):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as _dt
+import re
 import signal
 import sys
 from pathlib import Path
@@ -12,10 +13,31 @@ from typing import Optional
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
+from salessim.api.rundir import RunDir
+from salessim.cli.eval_extra import judge_config, print_eval_extras
 from salessim.errors import SalesSimError
+from salessim.metrics.run import score_run
+from salessim.report.terminal import print_summary
 from salessim.schema.run import RunConfig
+from salessim.shoppers import parse_flaws
+from salessim.sim.config import (
+    RunOverrides,
+    apply_overrides,
+    check_run_config,
+    load_run_config,
+    parse_params,
+    preflight_run,
+)
+from salessim.sim.runner import load_run_personas, resume_config, run_benchmark
 
 console = Console()
 
@@ -23,7 +45,6 @@ console = Console()
 def _parse_flaws(text: str | None) -> dict[str, float]:
     if not text:
         return {}
-    from salessim.shoppers import parse_flaws
 
     return parse_flaws(text).model_dump()
 
@@ -41,7 +62,6 @@ def _given(ctx: typer.Context, name: str) -> bool:
 
 def _label(kind: str, model) -> str:
     """A short, path-safe name of a participant for the default run directory."""
-    import re
 
     text = f"{kind}-{model.model.rsplit('/', 1)[-1]}" if kind == "llm" and model is not None else kind
     return re.sub(r"[^A-Za-z0-9._-]+", "_", text)
@@ -84,16 +104,6 @@ def run(
     summary.json. LLM participants: --shopper-model/--agent-model with --base-url, or --config
     (docs/llm-endpoints.md).
     """
-    from salessim.sim.config import (
-        RunOverrides,
-        apply_overrides,
-        check_run_config,
-        load_run_config,
-        parse_params,
-        preflight_run,
-    )
-    from salessim.metrics.run import score_run
-    from salessim.sim.runner import run_benchmark
 
     if split not in ("test", "train", "all"):
         raise SalesSimError(f"unknown split {split!r}", where="--split", hint="Use test, train or all.")
@@ -118,8 +128,6 @@ def run(
         **typed,
     )
     cfg = apply_overrides(base, overrides)
-    from salessim.api.rundir import RunDir
-    from salessim.sim.runner import load_run_personas, resume_config
 
     if out is None:
         stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
@@ -166,7 +174,6 @@ def run(
             _warn(f"{out}/episodes.jsonl: dropped {_torn(outcome.torn_lines)} at its end (a process died "
                   "mid-write); cut from the file, its episode ran again")
         summary = score_run(outcome.run_dir)
-    from salessim.report.terminal import print_summary
 
     print_summary(summary, console)
     console.print(f"run directory: {escape(str(outcome.run_dir))}  (ran {outcome.ran}, already done {outcome.already_done})",
@@ -228,9 +235,6 @@ def eval_(
     LLM-judge metrics run only with --judge-model (otherwise skipped, with the reason shown).
     --reference compares the shopper's language and behaviour with human dialogues.
     """
-    from salessim.cli.eval_extra import judge_config, print_eval_extras
-    from salessim.report.terminal import print_summary
-    from salessim.metrics.run import score_run
 
     names = [m.strip() for m in metrics.split(",") if m.strip()] if metrics else None
     judge = judge_config(judge_model, judge_base_url, judge_api_key_env, judge_samples, judge_temperature,

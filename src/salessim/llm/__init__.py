@@ -12,10 +12,20 @@ Typical use::
 The LiteLLM backend (``salessim.llm.litellm_client``) is imported from its module.
 """
 
-from salessim.llm.cache import CACHE_ENV, CachedClient, ResponseCache, default_cache_dir, request_key
+from salessim.llm.cache import (
+    CACHE_ENV,
+    CachedClient,
+    ResponseCache,
+    default_cache_dir,
+    request_key,
+)
 from salessim.llm.errors import LLMError
 from salessim.llm.openai_client import EndpointConfig, OpenAIChatClient, resolve_api_key
-from salessim.llm.parsing import parse_chat_completion, parse_tool_arguments, split_think
+from salessim.llm.parsing import (
+    parse_chat_completion,
+    parse_tool_arguments,
+    split_think,
+)
 from salessim.llm.pricing import (
     CostEstimate,
     ModelPrice,
@@ -25,7 +35,13 @@ from salessim.llm.pricing import (
     sum_usage,
     usage_of,
 )
-from salessim.llm.protocol import ChatClient, ChatRequest, ChatResponse, ParsedToolCall, TokenUsage
+from salessim.llm.protocol import (
+    ChatClient,
+    ChatRequest,
+    ChatResponse,
+    ParsedToolCall,
+    TokenUsage,
+)
 from salessim.llm.retry import RetryPolicy
 
 __all__ = [

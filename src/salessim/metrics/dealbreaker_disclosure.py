@@ -30,6 +30,7 @@ violating_product, deadline, at_stake, timely), ``at_stake``, ``timely``, and ``
 
 from __future__ import annotations
 
+from salessim.api.metric import Metric
 from salessim.constraints import satisfies
 from salessim.metrics.episode_view import (
     criteria_disclosed_at,
@@ -37,7 +38,6 @@ from salessim.metrics.episode_view import (
     presented_names,
     shopper_turns,
 )
-from salessim.api.metric import Metric
 from salessim.schema import Episode, MetricResult, Persona
 
 NAME = "dealbreaker_disclosure"

@@ -25,8 +25,8 @@ shopper, or bought):
 
 from __future__ import annotations
 
-from salessim.constraints import is_valid, max_utility, utility, violated_dealbreakers
 from salessim.api.metric import Metric
+from salessim.constraints import is_valid, max_utility, utility, violated_dealbreakers
 from salessim.schema import Episode, MetricResult, Persona
 
 NAME = "decision_alignment"

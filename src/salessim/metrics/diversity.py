@@ -33,10 +33,16 @@ from collections import defaultdict
 from functools import lru_cache
 from typing import Any
 
-from salessim.metrics.episode_view import is_infrastructure_failure
-from salessim.metrics.lexical import cross_similarity, distinct_n, hdd, mtld, pooled_diversity
-from salessim.metrics.text import tokenize
 from salessim.api.metric import Metric
+from salessim.metrics.episode_view import is_infrastructure_failure
+from salessim.metrics.lexical import (
+    cross_similarity,
+    distinct_n,
+    hdd,
+    mtld,
+    pooled_diversity,
+)
+from salessim.metrics.text import tokenize
 from salessim.schema import Episode, MetricResult, Persona
 
 NAME = "lexical_diversity"

@@ -15,6 +15,7 @@ Definition (deterministic):
 
 from __future__ import annotations
 
+from salessim.api.metric import Metric
 from salessim.metrics.episode_view import (
     contradicted,
     extract,
@@ -22,7 +23,6 @@ from salessim.metrics.episode_view import (
     presented_names,
     shopper_turns,
 )
-from salessim.api.metric import Metric
 from salessim.schema import Episode, MetricResult, Persona
 
 NAME = "drift"

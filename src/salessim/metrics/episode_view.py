@@ -39,6 +39,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from salessim import nlu
+from salessim.nlu.extract import spelled_names
+from salessim.nlu.topics import topic_attributes
 from salessim.schema import Criterion, Episode, Message
 
 __all__ = [
@@ -235,7 +238,6 @@ def _names_in(text: str, names: tuple[str, ...]) -> tuple[str, ...]:
     stays shared in the cache whatever was presented."""
     if not names:
         return ()
-    from salessim.nlu.extract import spelled_names
 
     return spelled_names(text, names)
 
@@ -248,15 +250,11 @@ def extract(text: str, category: str, names: tuple[str, ...] = ()) -> tuple:
 
 @lru_cache(maxsize=200_000)
 def _extract(text: str, category: str, names: tuple[str, ...]) -> tuple:
-    from salessim import nlu
-
     return tuple(nlu.extract_criteria(text, category, product_names=names or None))
 
 
 @lru_cache(maxsize=400_000)
 def _disclosed_one(criterion_json: str, text: str, category: str, names: tuple[str, ...]) -> bool:
-    from salessim import nlu
-
     criterion = Criterion.model_validate_json(criterion_json)
     return bool(nlu.disclosed(criterion, list(_extract(text, category, names))))
 
@@ -278,8 +276,6 @@ LEVELS = ("value", "topic")
 
 @lru_cache(maxsize=200_000)
 def _topics(text: str, category: str, names: tuple[str, ...]) -> frozenset[str]:
-    from salessim.nlu.topics import topic_attributes
-
     return frozenset(topic_attributes(text, category, names))
 
 
@@ -324,7 +320,6 @@ def item_key(item: Any) -> str:
 def contradicted(criteria: list[Criterion], item: Any) -> list[int]:
     """Indices of the ``criteria`` that the extracted ``item`` contradicts
     (:func:`salessim.nlu.contradicts`)."""
-    from salessim import nlu
 
     return [k for k, c in enumerate(criteria) if nlu.contradicts(c, [item])]
 

@@ -22,9 +22,13 @@ from __future__ import annotations
 
 import re
 
-from salessim.constraints import satisfies
-from salessim.metrics.episode_view import criteria_disclosed, presented_names, shopper_turns
 from salessim.api.metric import Metric
+from salessim.constraints import satisfies
+from salessim.metrics.episode_view import (
+    criteria_disclosed,
+    presented_names,
+    shopper_turns,
+)
 from salessim.schema import Episode, MetricResult, Persona
 
 NAME = "ideal_match"

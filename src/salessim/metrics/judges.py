@@ -57,8 +57,17 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from salessim.metrics.episode_view import is_infrastructure_failure
 from salessim.api.metric import Metric
+from salessim.llm import (
+    CachedClient,
+    ChatRequest,
+    EndpointConfig,
+    LLMError,
+    OpenAIChatClient,
+    ResponseCache,
+)
+from salessim.metrics.episode_view import is_infrastructure_failure
+from salessim.metrics.stats import bootstrap_ci
 from salessim.schema import TRAITS, Episode, MetricResult, Persona
 
 JUDGE_DIR = Path(__file__).resolve().parent.parent / "data" / "judges"
@@ -372,7 +381,6 @@ class JudgeConfig(BaseModel):
 
 def make_client(config: JudgeConfig):
     """An OpenAI-compatible chat client for ``config`` (wrapped in the response cache if asked)."""
-    from salessim.llm import CachedClient, EndpointConfig, OpenAIChatClient, ResponseCache
 
     base_url = config.base_url or "https://api.openai.com/v1"
     api_key_env = config.api_key_env
@@ -435,7 +443,6 @@ def _skip(spec: JudgeSpec, why: str, **details: Any) -> MetricResult:
 async def judge_one(spec: JudgeSpec, episode: Episode, persona: Persona, store, client, config: JudgeConfig,
                     semaphore: asyncio.Semaphore | None = None) -> MetricResult:
     """Run judge ``spec`` on one episode: ``config.samples`` calls, vote, agreement, flags."""
-    from salessim.llm import ChatRequest, LLMError
 
     if is_infrastructure_failure(episode):
         return _skip(spec, f"not scored: the episode ended with {episode.termination}")
@@ -545,7 +552,6 @@ async def judge_episodes(episodes: Sequence[Episode], personas: dict[str, Person
 
 def judge_summary(scores: Sequence[Any]) -> dict[str, Any]:
     """Run-level judge figures: per-trait match rate, mean agreement, contradiction flags, cost."""
-    from salessim.metrics.stats import bootstrap_ci
 
     out: dict[str, Any] = {}
     per_trait: dict[str, list[float]] = {t: [] for t in TRAITS}

@@ -35,13 +35,13 @@ figure compared with human dialogues by ``salessim eval --reference``; the repor
 
 from __future__ import annotations
 
+from salessim.api.metric import Metric
 from salessim.metrics.episode_view import (
     criteria_disclosed_at,
     new_attributes_per_turn,
     presented_names,
     shopper_turns,
 )
-from salessim.api.metric import Metric
 from salessim.schema import Episode, MetricResult, Persona
 
 NAME = "overdisclosure"

@@ -20,6 +20,7 @@ before the push (the purchase then went against the shopper's own words).
 
 from __future__ import annotations
 
+from salessim.api.metric import Metric
 from salessim.constraints import violated_dealbreakers
 from salessim.metrics.episode_view import (
     criteria_disclosed,
@@ -28,7 +29,6 @@ from salessim.metrics.episode_view import (
     pushed_product_ids,
     shopper_turns,
 )
-from salessim.api.metric import Metric
 from salessim.schema import Episode, MetricResult, Persona
 
 NAME = "persuasion"

@@ -7,8 +7,18 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from salessim.metrics.diversity import run_lexical_summary
+from salessim.metrics.judges import JUDGE_NAMES, judge_summary
 from salessim.metrics.registry import Metric, get_metrics
-from salessim.schema import LEVELS, TRAITS, Episode, EpisodeScores, MetricResult, Persona
+from salessim.metrics.stats import bootstrap_ci
+from salessim.schema import (
+    LEVELS,
+    TRAITS,
+    Episode,
+    EpisodeScores,
+    MetricResult,
+    Persona,
+)
 
 
 def score_episode(episode: Episode, persona: Persona | None, store, metrics: list[Metric]) -> EpisodeScores:
@@ -33,8 +43,6 @@ def score_episodes(episodes: Iterable[Episode], personas: dict[str, Persona], st
 
 
 def _ci(values: list[float]) -> dict:
-    from salessim.metrics.stats import bootstrap_ci
-
     if not values:
         return {"mean": None, "low": None, "high": None, "n": 0}
     mean, low, high = bootstrap_ci(values)
@@ -161,12 +169,10 @@ def _add_run_level(summary: dict, episodes: list[Episode], scores: list[EpisodeS
     cross-persona similarity (``summary["lexical"]``), criteria disclosed by turn number
     (``summary["disclosure_by_turn"]``) and judge agreement/cost (``summary["judges"]``)."""
     if "lexical_diversity" in metric_names:
-        from salessim.metrics.diversity import run_lexical_summary
 
         summary["lexical"] = run_lexical_summary(episodes)
     if "overdisclosure" in metric_names:
         summary["disclosure_by_turn"] = disclosure_by_turn(scores)
-    from salessim.metrics.judges import JUDGE_NAMES, judge_summary
 
     if any(name in metric_names for name in JUDGE_NAMES):
         summary["judges"] = judge_summary(scores)

@@ -31,8 +31,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from salessim.metrics.episode_view import extract, item_key, presented_products
 from salessim.api.metric import Metric
+from salessim.metrics.episode_view import extract, item_key, presented_products
 from salessim.schema import Episode, Message, MetricResult, Persona
 
 NAME = "simulator_errors"

@@ -12,10 +12,10 @@ comparators, units, ...) to the modules that compile them into their patterns at
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
-from collections.abc import Iterable
 from typing import Any
 
 import yaml

@@ -15,7 +15,13 @@ import re
 from dataclasses import dataclass
 
 from salessim.errors import DataError
-from salessim.nlu.lexicon import Lexicon, alternation, grammar_alternation, grammar_entry, grammar_words
+from salessim.nlu.lexicon import (
+    Lexicon,
+    alternation,
+    grammar_alternation,
+    grammar_entry,
+    grammar_words,
+)
 
 # the attributes a quantity of each unit kind can speak about
 UNIT_ATTRIBUTES = {

@@ -7,7 +7,12 @@
 - :func:`compute_labels` / :func:`label_problems` — feasibility and ideal products over a catalog.
 """
 
-from salessim.personas.archetype import Archetype, ArchetypeFile, CriterionTemplate, ProfileTemplate
+from salessim.personas.archetype import (
+    Archetype,
+    ArchetypeFile,
+    CriterionTemplate,
+    ProfileTemplate,
+)
 from salessim.personas.checks import criterion_problems, load_category_schemas
 from salessim.personas.generator import generate_personas, summarize
 from salessim.personas.labels import compute_labels, label_persona, label_problems

@@ -28,11 +28,22 @@ from dataclasses import dataclass
 
 from salessim.constraints import satisfies
 from salessim.errors import SalesSimError
+from salessim.nlu.phrase import phrasings
 from salessim.personas.archetype import Archetype, CriterionTemplate
 from salessim.personas.checks import load_category_schemas
 from salessim.personas.labels import compute_labels
 from salessim.personas.library import load_archetypes, load_surnames
-from salessim.schema import LEVELS, TRAITS, BigFive, CategorySchema, Criterion, Persona, Product, Profile
+from salessim.schema import (
+    LEVELS,
+    TRAITS,
+    BigFive,
+    CategorySchema,
+    Criterion,
+    Persona,
+    Product,
+    Profile,
+)
+from salessim.store import load_catalog
 
 CATEGORY_ORDER: tuple[str, ...] = ("laptops", "headphones", "smartphones")
 CATEGORY_WEIGHTS: dict[str, float] = {"laptops": 3.0, "headphones": 1.0, "smartphones": 1.0}
@@ -59,7 +70,6 @@ def category_prefix(category: str) -> str:
 def nlu_phrasings() -> PhraseFn:
     """``salessim.nlu.phrase.phrasings`` (imported on use: the text understanding is loaded only
     when personas are generated with phrasings)."""
-    from salessim.nlu.phrase import phrasings
 
     return phrasings
 
@@ -466,7 +476,6 @@ def assign_splits(personas: Sequence[Persona], test_fraction: float, rng: random
 
 def load_catalog_products(categories: Sequence[str]) -> dict[str, list[Product]]:
     """Products of ``categories`` from the built-in store catalog."""
-    from salessim.store import load_catalog
 
     catalog = load_catalog()
     return {c: list(catalog.products(c)) for c in categories}

@@ -26,13 +26,24 @@ from pathlib import Path
 from string import Template
 from typing import Any
 
+from PIL import Image
+
 from salessim import __version__
+from salessim.api.rundir import RUN_JSON, RunDir
 from salessim.errors import SalesSimError
+from salessim.metrics.run import run_store
+from salessim.personas import load_personas
 from salessim.report import svg
 from salessim.report.leaderboard import (
-    HEADLINE, Leaderboard, RunData, build_leaderboard, format_cell, load_run,
+    HEADLINE,
+    Leaderboard,
+    RunData,
+    build_leaderboard,
+    format_cell,
+    load_run,
 )
 from salessim.schema import Episode, EpisodeScores, Message
+from salessim.store import default_store
 
 __all__ = ["MAX_EPISODES", "build_report", "embed_json", "render_report"]
 
@@ -448,7 +459,6 @@ def _load_personas(runs: list[RunData], notes: list[str]) -> dict[str, Any]:
             continue
         seen_sources.add(source)
         try:
-            from salessim.personas import load_personas
 
             for p in load_personas(source):
                 found.setdefault(p.id, p)
@@ -476,7 +486,6 @@ def _image_data_url(png: bytes) -> str | None:
         return None
     mime, raw = "image/png", png
     try:
-        from PIL import Image
 
         with Image.open(io.BytesIO(png)) as im:
             fits = max(im.size) <= _IMAGE_SIDE and len(png) <= _IMAGE_BYTES
@@ -612,7 +621,6 @@ def render_report(runs: list[RunData], store=None, *, max_episodes: int = MAX_EP
 def _default_store(notes: list[str]):
     """The built-in store, or None (with a note) when it cannot be loaded."""
     try:
-        from salessim.store import default_store
 
         return default_store()
     except Exception as exc:  # noqa: BLE001 - the report still works without product details
@@ -641,8 +649,6 @@ class _Stores:
 
 def _run_stores(runs: list[RunData], notes: list[str]) -> list:
     """The stores of runs that carry their own catalog (imported runs)."""
-    from salessim.api.rundir import RunDir
-    from salessim.metrics.run import run_store
 
     out = []
     for run in runs:
@@ -662,7 +668,6 @@ def check_report_out(out: Path) -> None:
     """Fail unless ``out`` may receive a report: never a directory, never a file inside a run
     directory (a directory holding run.json), and an existing file only if it is a SalesSim
     report (its head carries :data:`REPORT_MARK`), so nothing else is ever overwritten."""
-    from salessim.api.rundir import RUN_JSON
 
     out = Path(out)
     hint = "Pass another --out, e.g. report.html outside every run directory."

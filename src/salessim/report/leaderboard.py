@@ -12,11 +12,13 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from rich.markup import escape as rich_escape
 from rich.table import Table
 
-from salessim.errors import SalesSimError
-from salessim.schema import Episode, EpisodeScores
 from salessim.api.rundir import SCORES, SUMMARY, RunDir
+from salessim.errors import SalesSimError
+from salessim.metrics.scoring import summarize
+from salessim.schema import Episode, EpisodeScores
 
 __all__ = [
     "GRADED", "HEADLINE", "Leaderboard", "LeaderboardRow", "RunData", "build_leaderboard",
@@ -77,7 +79,6 @@ def load_run(path: str | Path, *, with_episodes: bool = True) -> RunData:
             raise SalesSimError(f"{rd.path / SCORES}: not a valid scores file ({str(exc).splitlines()[0]})",
                                 hint=f"Re-score the run: salessim eval {rd.path}") from exc
     if summary is None:
-        from salessim.metrics.scoring import summarize
 
         summary = summarize(episodes, scores)
         summary["run_id"] = meta.get("run_id")
@@ -185,7 +186,6 @@ class Leaderboard:
 
     def to_rich(self) -> Table:
         """A rich table for the terminal."""
-        from rich.markup import escape as rich_escape
 
         table = Table(title=rich_escape("SalesSim leaderboard: mean [bootstrap 95% CI]"), show_lines=False)
         table.add_column("#", justify="right")

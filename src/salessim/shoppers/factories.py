@@ -5,7 +5,12 @@ checkpoint; the [train] extra). Each takes the role's config and the store."""
 from __future__ import annotations
 
 from salessim.errors import SalesSimError
+from salessim.llm.endpoints import build_client, close_at_loop_end
+from salessim.local.generation import require_train_stack
 from salessim.schema.run import ShopperConfig
+from salessim.shoppers.hf import load_hf_shopper
+from salessim.shoppers.llm import LLMShopper
+from salessim.shoppers.scripted import make_scripted_shopper
 
 _MODEL_HINT = ("Pass --shopper-model NAME and --base-url URL, or set shopper.model in the run config "
                "(see docs/llm-endpoints.md).")
@@ -13,7 +18,6 @@ _MODEL_HINT = ("Pass --shopper-model NAME and --base-url URL, or set shopper.mod
 
 def scripted_shopper(*, config: ShopperConfig, store):
     """The scripted reference shopper, with ``config.flaws``."""
-    from salessim.shoppers.scripted import make_scripted_shopper
 
     return make_scripted_shopper(config.flaws, store=store)
 
@@ -22,8 +26,6 @@ def llm_shopper(*, config: ShopperConfig, store):
     """The LLM shopper of ``config.model`` (client with retries, per-endpoint limit and cache)."""
     if config.model is None:
         raise SalesSimError("the llm shopper needs a model", where="shopper.model", hint=_MODEL_HINT)
-    from salessim.llm.endpoints import build_client, close_at_loop_end  # lazy: the openai SDK
-    from salessim.shoppers.llm import LLMShopper
 
     client = build_client(config.model, where="shopper.model")
     close_at_loop_end(client)
@@ -36,12 +38,5 @@ def hf_shopper(*, config: ShopperConfig, store):
     if not path:
         raise SalesSimError("hf: needs a checkpoint directory, e.g. hf:outputs/usergrpo-tiny/final",
                             where="--shopper")
-    try:
-        import torch  # noqa: F401 - lazy: the [train] extra
-        import transformers  # noqa: F401
-    except ImportError as exc:
-        raise SalesSimError(f"the hf: shopper needs torch and transformers ({exc.name} is not installed)",
-                            where="--shopper", hint='Install the training extra: pip install -e ".[train]"') from None
-    from salessim.shoppers.hf import load_hf_shopper  # lazy: torch
-
+    require_train_stack(where="--shopper")
     return load_hf_shopper(path, store)

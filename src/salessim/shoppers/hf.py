@@ -23,11 +23,27 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from salessim.schema import ParticipantInfo, Persona, Usage
-from salessim.api.participants import Observation, ShopperStep, State, visible_to_shopper
+from salessim.api.participants import (
+    Observation,
+    ShopperStep,
+    State,
+    visible_to_shopper,
+)
 from salessim.local.chat import TokenTranscript, strip_reasoning
-from salessim.local.generation import ActionSampler, SamplingConfig, load_model_and_tokenizer
-from salessim.local.render import OPENING, ProductRefs, RenderConfig, parse_action, render_env, render_persona
+from salessim.local.generation import (
+    ActionSampler,
+    SamplingConfig,
+    load_model_and_tokenizer,
+)
+from salessim.local.render import (
+    OPENING,
+    ProductRefs,
+    RenderConfig,
+    parse_action,
+    render_env,
+    render_persona,
+)
+from salessim.schema import ParticipantInfo, Persona, ShopperAction, Usage
 
 __all__ = ["HFShopper", "SHOPPER_SETTINGS_FILE", "ShopperSettings", "load_hf_shopper", "read_shopper_settings",
            "shopper_settings", "write_shopper_settings"]
@@ -127,7 +143,6 @@ class HFShopper:
         ids = transcript.ids
         turn = state["turn"]
         if self.max_context is not None and len(ids) + self.sampling.max_new_tokens > self.max_context:
-            from salessim.schema import ShopperAction
 
             self._end(state)
             step = ShopperStep(action=ShopperAction(type="leave", reason="context limit reached"),

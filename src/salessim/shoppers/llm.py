@@ -58,6 +58,12 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from salessim.api.participants import (
+    Observation,
+    ShopperStep,
+    State,
+    visible_to_shopper,
+)
 from salessim.llm.endpoints import (
     ModelOutputError,
     call_seed,
@@ -70,9 +76,17 @@ from salessim.llm.endpoints import (
 from salessim.llm.pricing import usage_of
 from salessim.llm.prompts import fill, load_prompt_data, render_prompt, with_article
 from salessim.llm.protocol import ChatClient, ChatResponse
-from salessim.schema import CategorySchema, Criterion, Message, ParticipantInfo, Persona, ShopperAction, Usage
+from salessim.nlu.lexicon import category_schema
+from salessim.schema import (
+    CategorySchema,
+    Criterion,
+    Message,
+    ParticipantInfo,
+    Persona,
+    ShopperAction,
+    Usage,
+)
 from salessim.schema.run import ModelConfig
-from salessim.api.participants import Observation, ShopperStep, State, visible_to_shopper
 
 __all__ = [
     "ACTIONS", "LLMShopper", "OutputProblem", "detect_role_inversion", "parse_text_protocol",
@@ -114,7 +128,6 @@ def detect_role_inversion(text: str) -> str | None:
 # ------------------------------------------------------------------------------ system prompt
 def _schema(category: str) -> CategorySchema | None:
     try:
-        from salessim.nlu.lexicon import category_schema
 
         return category_schema(category)
     except Exception:  # noqa: BLE001 - the prompt falls back to raw attribute names

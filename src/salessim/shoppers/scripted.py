@@ -43,12 +43,23 @@ import re
 from functools import lru_cache
 from typing import Any
 
+from salessim import nlu
+from salessim.api.participants import Observation, ShopperStep, State
 from salessim.constraints import is_valid, max_utility, satisfies, utility
-from salessim.schema import CategorySchema, Criterion, Message, ParticipantInfo, Persona, Product, ShopperAction
+from salessim.nlu import phrase
+from salessim.schema import (
+    CategorySchema,
+    Criterion,
+    Message,
+    ParticipantInfo,
+    Persona,
+    Product,
+    ShopperAction,
+)
 from salessim.shoppers._data import agent_cues, shopper_text
 from salessim.shoppers.flaws import Flaws, coerce_flaws
 from salessim.shoppers.voice import Voice, cap_first
-from salessim.api.participants import Observation, ShopperStep, State
+from salessim.store import default_store
 
 __all__ = ["ScriptedShopper", "make_scripted_shopper"]
 
@@ -59,7 +70,6 @@ _SENTENCE = re.compile(r"[^.!?]*\?")
 @lru_cache(maxsize=16384)
 def _extract(text: str, category: str) -> tuple:
     """The NLU's criteria in ``text`` (memoised: phrasings and fixed lines recur across episodes)."""
-    from salessim import nlu
 
     return tuple(nlu.extract_criteria(text, category))
 
@@ -156,7 +166,6 @@ class _Context:
             return list(c.phrasings)
         if self.nlu is not None:
             try:
-                from salessim.nlu import phrase
 
                 rng = random.Random(f"salessim-shopper-phrase/{seed}/{index}")
                 texts = phrase.phrasings(c, self.persona.category, self.persona.profile.knowledge_level, rng, n=3)
@@ -218,7 +227,6 @@ class ScriptedShopper:
         self.vision = True
         self._store = store
         self._contexts: dict[str, _Context] = {}
-        from salessim import nlu  # the text understanding (imported on use)
 
         self._nlu = nlu
 
@@ -227,7 +235,6 @@ class ScriptedShopper:
     def store(self):
         """The store whose catalog the shopper reads (the built-in one unless given)."""
         if self._store is None:
-            from salessim.store import default_store
 
             self._store = default_store()
         return self._store
@@ -237,7 +244,6 @@ class ScriptedShopper:
             return self.store.catalog.schema(category)
         except Exception:  # noqa: BLE001 - a fake store in tests may lack schemas
             try:
-                from salessim.store import default_store
 
                 return default_store().catalog.schema(category)
             except Exception:  # noqa: BLE001

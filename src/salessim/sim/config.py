@@ -31,8 +31,11 @@ import yaml
 from pydantic import ValidationError
 
 from salessim.errors import DataError, SalesSimError, pydantic_error_lines
-from salessim.sim.factory import check_kinds
+from salessim.llm.endpoints import check_base_url, check_endpoint
+from salessim.llm.openai_client import resolve_api_key
+from salessim.llm.pricing import load_price_table
 from salessim.schema.run import ModelConfig, RunConfig
+from salessim.sim.factory import check_kinds
 
 __all__ = ["RunOverrides", "apply_overrides", "check_run_config", "load_run_config", "parse_params",
            "parse_run_config", "preflight_run"]
@@ -225,7 +228,6 @@ def check_run_config(cfg: RunConfig) -> None:
             raise SalesSimError(f"no base_url for the {role} model {model.model!r}", where=f"{role}.model.base_url",
                                 hint=f"Pass {url_flag}, e.g. https://api.openai.com/v1, "
                                      "http://localhost:8000/v1 (vLLM) or http://localhost:11434/v1 (Ollama).")
-        from salessim.llm.endpoints import check_base_url
 
         check_base_url(model.base_url, where=f"{role}.model.base_url")
 
@@ -250,9 +252,6 @@ def preflight_run(cfg: RunConfig, *, network: bool = True) -> list[str]:
     set, its price files (``prices``, ``$SALESSIM_PRICES``) can be read. With ``network``: one
     ``GET /models`` per endpoint, which must answer (see
     :func:`salessim.llm.endpoints.check_endpoint`)."""
-    from salessim.llm.endpoints import check_base_url, check_endpoint
-    from salessim.llm.openai_client import resolve_api_key
-    from salessim.llm.pricing import load_price_table
 
     warnings = []
     for role, model in _llm_models(cfg):

@@ -20,12 +20,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from salessim import __version__
+from salessim.api.rundir import EPISODES, RUN_JSON, RunDir
 from salessim.errors import SalesSimError
+from salessim.personas import default_personas_path, load_personas
 from salessim.schema import Episode, Persona
 from salessim.schema.run import RunConfig
 from salessim.sim.factory import make_agent, make_shopper
 from salessim.sim.orchestrator import EpisodeLimits, run_episode
-from salessim.api.rundir import RunDir
+from salessim.store import default_store
 
 
 def episode_seed(run_seed: int, episode_id: str) -> int:
@@ -44,7 +46,6 @@ def load_run_personas(cfg: RunConfig, *, where: str | None = None,
     """The personas the run simulates: the file (built-in by default), the split, the limit.
     ``cfg`` may be any config section with ``personas``, ``split`` and ``limit`` (the training
     configs' ``env``); ``where``/``hint`` adapt the error to it."""
-    from salessim.personas import load_personas
 
     split = None if cfg.split == "all" else cfg.split
     personas = load_personas(cfg.personas, split=split)
@@ -73,7 +74,6 @@ def _now() -> str:
 def _personas_source(cfg: RunConfig) -> Path:
     if cfg.personas:
         return Path(cfg.personas)
-    from salessim.personas import default_personas_path
 
     return Path(default_personas_path())
 
@@ -145,7 +145,6 @@ async def run_benchmark(
     with status ``complete``, ``interrupted`` (Ctrl-C, SIGTERM, cancellation) or ``failed`` (with
     ``error``, the reason); a new run that fails before its first episode removes what it wrote.
     """
-    from salessim.store import default_store
 
     store = store or default_store()
     rd = RunDir(out_dir)
@@ -254,7 +253,6 @@ async def _close(*participants) -> None:
 
 def _remove_run_files(rd: RunDir) -> None:
     """Remove the files a new run wrote before it failed (its lock removes the directory it made)."""
-    from salessim.api.rundir import EPISODES, RUN_JSON
 
     for name in (EPISODES, RUN_JSON):
         (rd.path / name).unlink(missing_ok=True)

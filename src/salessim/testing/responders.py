@@ -25,7 +25,13 @@ import re
 from typing import Any, Iterable
 
 from salessim.testing.server import (
-    ChatTestServer, Fault, FaultFn, Reply, echo_responder, serve_until_interrupted, tool_reply,
+    ChatTestServer,
+    Fault,
+    FaultFn,
+    Reply,
+    echo_responder,
+    serve_until_interrupted,
+    tool_reply,
 )
 
 SHOPPER_LINES = (
