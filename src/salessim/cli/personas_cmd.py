@@ -192,7 +192,6 @@ def show(
     if persona.ideal_product_ids:
         catalog = None
         try:
-
             catalog = load_catalog()
         except Exception:  # the listing still works with ids only
             catalog = None
@@ -216,7 +215,6 @@ def validate(
 
     personas, problems = validate_persona_file(file)
     if check_labels and personas:
-
         categories = sorted({p.category for p in personas})
         try:
             products = load_catalog_products(categories)

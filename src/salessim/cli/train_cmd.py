@@ -24,8 +24,9 @@ console = Console()
 app = typer.Typer(help="Train a shopper model: SFT cold start, then UserGRPO (needs the train extra).",
                   no_args_is_help=True)
 
-def _require(*modules: str) -> None:
 
+def _require(*modules: str) -> None:
+    """Raise a clear error when one of ``modules`` (the training stack) is not installed."""
     for name in modules:
         try:
             importlib.import_module(name)

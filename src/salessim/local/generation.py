@@ -153,7 +153,6 @@ class ActionSampler:
     def _cache_arg(self) -> str:
         """``cache`` (transformers >= 5.2x) or ``past_key_values`` (older models / wrappers)."""
         if self._cache_kw is None:
-
             base = getattr(self.model, "get_base_model", lambda: self.model)()
             params = inspect.signature(base.forward).parameters
             self._cache_kw = "cache" if "cache" in params else "past_key_values"

@@ -143,7 +143,6 @@ class HFShopper:
         ids = transcript.ids
         turn = state["turn"]
         if self.max_context is not None and len(ids) + self.sampling.max_new_tokens > self.max_context:
-
             self._end(state)
             step = ShopperStep(action=ShopperAction(type="leave", reason="context limit reached"),
                                flags=["context_limit"])

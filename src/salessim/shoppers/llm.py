@@ -123,7 +123,6 @@ def detect_role_inversion(text: str) -> str | None:
 # ------------------------------------------------------------------------------ system prompt
 def _schema(category: str) -> CategorySchema | None:
     try:
-
         return category_schema(category)
     except Exception:  # noqa: BLE001 - the prompt falls back to raw attribute names
         return None

@@ -166,7 +166,6 @@ class _Context:
             return list(c.phrasings)
         if self.nlu is not None:
             try:
-
                 rng = random.Random(f"salessim-shopper-phrase/{seed}/{index}")
                 texts = phrase.phrasings(c, self.persona.category, self.persona.profile.knowledge_level, rng, n=3)
                 texts = [t for t in texts if isinstance(t, str) and t.strip()]
@@ -235,7 +234,6 @@ class ScriptedShopper:
     def store(self):
         """The store whose catalog the shopper reads (the built-in one unless given)."""
         if self._store is None:
-
             self._store = default_store()
         return self._store
 
@@ -244,7 +242,6 @@ class ScriptedShopper:
             return self.store.catalog.schema(category)
         except Exception:  # noqa: BLE001 - a fake store in tests may lack schemas
             try:
-
                 return default_store().catalog.schema(category)
             except Exception:  # noqa: BLE001
                 return None

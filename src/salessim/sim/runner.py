@@ -199,7 +199,6 @@ async def _run_locked(cfg: RunConfig, rd: RunDir, store, *, resume: bool, retry_
     error: BaseException | None = None
 
     with open(rd.episodes_path, "a") as fh:
-
         async def one(persona: Persona, trial: int, eid: str, seed: int) -> None:
             async with sem:
                 ep = await run_episode(persona, shopper, agent, store, seed=seed, trial=trial,

@@ -56,7 +56,6 @@ def pick_device(name: str, cpu_threads: int | None = None) -> str:
     if name == "auto":
         return "cuda" if torch.cuda.is_available() else "cpu"
     if name == "cuda" and not torch.cuda.is_available():
-
         raise SalesSimError("CUDA is not available on this machine", where="model.device",
                             hint="Use device: cpu or auto.")
     return name

@@ -141,7 +141,6 @@ def run_grpo(cfg: GRPOConfigFile, *, store=None, progress: Progress | None = Non
     say = progress or (lambda stage, info: None)
     device = pick_device(cfg.model.device, cfg.model.cpu_threads)
     if store is None:
-
         store = default_store()
     model, tokenizer = load_model_and_tokenizer(cfg.model.path, device=device, dtype=cfg.model.dtype,
                                                 trainable=True)

@@ -78,7 +78,6 @@ class ShopperEnvironment:
     # -- pieces --------------------------------------------------------------------------------
     def agent(self, kind: str):
         if kind not in self._agents:
-
             self._agents[kind] = make_agent(AgentConfig(kind=kind), self.store)
         return self._agents[kind]
 

@@ -215,7 +215,6 @@ def run_sft(cfg: SFTConfig, *, store=None, progress: Progress | None = None) -> 
     say = progress or (lambda stage, info: None)
     device = pick_device(cfg.model.device, cfg.model.cpu_threads)
     if store is None:
-
         store = default_store()
     personas = load_env_personas(cfg.env)
     by_id = {p.id: p for p in personas}

@@ -191,7 +191,6 @@ def load_official_catalog(path: str | Path) -> ImportedCatalog:
             converted.sources[product.id] = sources
             converted.source_names[product.id] = product.name
     if converted is None:
-
         known = sorted(p.name[:-5] for p in (_data_dir() / "categories").iterdir() if p.name.endswith(".yaml"))
         raise DataError(f"none of its categories ({', '.join(map(str, data))}) has a SalesSim schema", where=str(path),
                         hint=f"SalesSim has: {', '.join(known)}.")
