@@ -16,10 +16,10 @@ _MODEL_HINT = ("Pass --shopper-model NAME and --base-url URL, or set shopper.mod
                "(see docs/llm-endpoints.md).")
 
 
-def scripted_shopper(*, config: ShopperConfig, store):
-    """The scripted reference shopper, with ``config.flaws``."""
-
-    return make_scripted_shopper(config.flaws, store=store)
+def scripted_shopper(*, config: ShopperConfig, store, read_back: bool = True):
+    """The scripted reference shopper, with ``config.flaws``; ``read_back: false`` (a param) turns
+    its wording check off."""
+    return make_scripted_shopper(config.flaws, store=store, read_back=read_back)
 
 
 def llm_shopper(*, config: ShopperConfig, store):

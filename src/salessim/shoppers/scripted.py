@@ -26,6 +26,14 @@ It plays its persona by rule, so every behaviour the benchmark measures has a kn
   no wish the persona does not have (product facts such as "it runs macOS" can read like one).
   When a rendering fails, a plainer one is used (no product facts, then no product names and no
   asides). Phrasings the NLU cannot read back are avoided when the persona has others.
+  ``read_back=False`` (``--shopper-param read_back=false``) turns this check off: every phrasing
+  is used and the first rendering is sent; the persona's goal and uses texts, which may state
+  criteria no plan accounts for, are not said. ``benchmarks/reference_shopper_check.py`` measures
+  the NLU on such messages.
+- **What it meant to say.** Each message's ``meta`` lists the criteria (``Criterion.key``) whose
+  phrasing it carries (``stated``), those stated for the first time (``disclosed``) and, in a
+  buy, the met preference whose product fact it praises (``mentioned``: the attribute, not the
+  wish), from the plan, not from reading the text: labels for checking the NLU independently.
 - **Voice.** Wording follows the persona (knowledge level, speaking style, emotion, Big-Five):
   see :mod:`salessim.shoppers.voice`; lines are not repeated within an episode while others remain.
 
@@ -88,8 +96,9 @@ def _fallback_phrasing(c: Criterion, voice: Voice) -> str:
 class _Context:
     """Everything derived from one persona that does not change during an episode (cached)."""
 
-    def __init__(self, persona: Persona, schema: CategorySchema | None, nlu):
+    def __init__(self, persona: Persona, schema: CategorySchema | None, nlu, read_back: bool = True):
         self.persona = persona
+        self.read_back = read_back
         self.schema = schema
         self.voice = Voice(persona, schema)
         self.criteria = list(persona.criteria)
@@ -112,9 +121,9 @@ class _Context:
         self.jargon = list((data.get("jargon") or {}).get(persona.category, []))
         self.jargon_patterns = [(t, re.compile(r"(?<![\w])" + re.escape(t.lower()) + r"(?![\w])")) for t in self.jargon]
         # does the goal or the uses text state one of the persona's criteria?
-        self.goal_discloses = False
-        self.uses_disclose = False
-        if nlu is not None:
+        # without read-back it cannot know, so it keeps the persona's own goal and uses texts to itself
+        self.goal_discloses = self.uses_disclose = not read_back
+        if nlu is not None and read_back:
             try:
                 self.goal_discloses = self._discloses(nlu, persona.goal)
                 self.uses_disclose = self._discloses(nlu, ", ".join(persona.uses))
@@ -125,7 +134,7 @@ class _Context:
         # attributes the persona may be heard talking about: its criteria, what its own goal,
         # background and uses speak of, and brands (product names carry them)
         known = {c.attribute for c in self.criteria} | {"brand", "line"}
-        if nlu is not None:
+        if nlu is not None and read_back:
             for text in (persona.goal, persona.profile.background, ", ".join(persona.uses)):
                 try:
                     known |= {x.attribute for x in _extract(text, persona.category)}
@@ -147,13 +156,14 @@ class _Context:
         cached = self._phrasings.get(key)
         if cached is None:
             texts = self._raw_phrasings(index, seed)
-            readable = [t for t in texts if self.reads_as(t, index)]
+            readable = [t for t in texts if self.reads_as(t, index)] if self.read_back else []
             cached = self._phrasings[key] = readable or texts
         return cached
 
     def reads_as(self, text: str, index: int) -> bool:
-        """True when the NLU reads criterion ``index`` in ``text`` (always True without an NLU)."""
-        if self.nlu is None:
+        """True when the NLU reads criterion ``index`` in ``text`` (always True without an NLU or
+        without read-back)."""
+        if self.nlu is None or not self.read_back:
             return True
         try:
             return bool(self.nlu.disclosed(self.criteria[index], _extract(text, self.persona.category)))
@@ -208,7 +218,7 @@ class _Draw(random.Random):
 
 
 # contexts depend only on the persona and the schema, so shopper instances share them
-_SHARED_CONTEXTS: dict[tuple[str, int], _Context] = {}
+_SHARED_CONTEXTS: dict[tuple[str, int, bool], _Context] = {}
 
 
 class ScriptedShopper:
@@ -217,12 +227,17 @@ class ScriptedShopper:
     ``flaws`` are probabilities (see :class:`~salessim.shoppers.flaws.Flaws`); with none it always
     ends with the aligned decision. ``store`` is where it reads product attributes after looking at a
     product (default: the built-in store, loaded on first use). It can see product pictures
-    (``vision=True``).
+    (``vision=True``). ``read_back=False`` turns the wording check off (see the module docstring):
+    the shopper then says what its plan asks for without consulting the NLU that the metrics use.
     """
 
-    def __init__(self, flaws: Flaws | dict | str | None = None, *, store=None):
+    def __init__(self, flaws: Flaws | dict | str | None = None, *, store=None, read_back: bool = True):
         self.flaws = coerce_flaws(flaws)
-        self.info = ParticipantInfo(kind="scripted", params={"flaws": self.flaws.model_dump()})
+        self.read_back = bool(read_back)
+        params: dict[str, Any] = {"flaws": self.flaws.model_dump()}
+        if not self.read_back:
+            params["read_back"] = False
+        self.info = ParticipantInfo(kind="scripted", params=params)
         self.vision = True
         self._store = store
         self._contexts: dict[str, _Context] = {}
@@ -256,10 +271,10 @@ class ScriptedShopper:
 
     def _make_context(self, key: str, persona: Persona) -> _Context:
         schema = self._schema(persona.category)
-        shared_key = (key, id(schema))
+        shared_key = (key, id(schema), self.read_back)
         ctx = _SHARED_CONTEXTS.get(shared_key)
         if ctx is None:
-            ctx = _Context(persona, schema, self._nlu)
+            ctx = _Context(persona, schema, self._nlu, self.read_back)
             if len(_SHARED_CONTEXTS) > 4096:
                 _SHARED_CONTEXTS.clear()
             _SHARED_CONTEXTS[shared_key] = ctx
@@ -430,7 +445,7 @@ class ScriptedShopper:
         wishes) and no wish on an attribute the persona never speaks about, except words inside
         the product names ``st_names``."""
         nlu = ctx.nlu
-        if nlu is None or not text.strip():
+        if nlu is None or not ctx.read_back or not text.strip():
             return True
         try:
             extracted = _extract(text, ctx.persona.category)
@@ -529,7 +544,7 @@ class ScriptedShopper:
             complaints = self._complaint_items(ctx, st, rng, active, products)
             intended = {it["idx"] for it in complaints}
             st["disclosed"].extend(i for i in sorted(intended) if i not in st["disclosed"])
-            meta["disclosed"] = [ctx.criteria[i].key for i in sorted(intended)]
+            meta["disclosed"] = meta["stated"] = [ctx.criteria[i].key for i in sorted(intended)]
             st["decided"] = decision
         if decision == "buy":
             met = [ctx.criteria[i] for i in active if i in allowed and ctx.criteria[i].kind == "preference"
@@ -537,7 +552,10 @@ class ScriptedShopper:
             met.sort(key=lambda c: -c.weight)
             reason = met[0] if met else None
 
+            said = {}
+
             def render_buy(level: int) -> str:
+                said["reason"] = reason if level == 0 else None  # the last rendering is the one sent
                 before = self._core(ctx, complaints, level, rng, allowed)
                 if level == 0:
                     return voice.buy(best, reason, rng, before=before)
@@ -546,6 +564,8 @@ class ScriptedShopper:
                 return voice.finish([*before, voice.pick(rng, "buy_bare")], rng, moment="plain")
 
             text = self._say_checked(ctx, st, render_buy, allowed, intended)
+            if said["reason"] is not None:  # the product fact it likes: the attribute, not the wish
+                meta["mentioned"] = [said["reason"].key]
             return ShopperStep(action=ShopperAction(type="buy", product_id=best.id, text=text), meta=meta)
         if decision == "leave":
             dbs = [c for c in crit if c.kind == "dealbreaker"]
@@ -571,6 +591,7 @@ class ScriptedShopper:
                 st["asked_terms"].append(item["term"])
         st["all_stated_before"] = all(i in st["disclosed"] for i in active)
         meta["disclosed"] = [ctx.criteria[i].key for i in sorted(intended - allowed)]
+        meta["stated"] = [ctx.criteria[i].key for i in sorted({it["idx"] for it in plan if "phrasing" in it})]
         return ShopperStep(action=ShopperAction(type="say", text=text), meta=meta)
 
     # ------------------------------------------------------------------ messages
@@ -590,7 +611,8 @@ class ScriptedShopper:
         text = self._say_checked(ctx, st, render, set(), set(disclosed))
         st["disclosed"].extend(i for i in disclosed if i not in st["disclosed"])
         st["all_stated_before"] = all(i in st["disclosed"] for i in active)
-        meta: dict[str, Any] = {"disclosed": [ctx.criteria[i].key for i in disclosed]}
+        keys = [ctx.criteria[i].key for i in disclosed]
+        meta: dict[str, Any] = {"disclosed": keys, "stated": keys}
         if st["overdisclose"]:
             meta["flaw"] = "overdisclosure"
         return ShopperStep(action=ShopperAction(type="say", text=text), meta=meta)
@@ -741,7 +763,7 @@ class ScriptedShopper:
             elif kind == "no_view":
                 core.append(voice.no_view(it["attr"], rng, safe=level >= 1))
             elif kind == "uses":
-                core.append(voice.uses_answer(rng) if level < 2 else "")
+                core.append(voice.uses_answer(rng) if level < 2 and ctx.read_back else "")
             elif kind == "looked":
                 core.append(voice.pick(rng, "looked") if level < 2 else "")
             elif kind == "more":
@@ -753,7 +775,8 @@ class ScriptedShopper:
         return core
 
 
-def make_scripted_shopper(flaws: Flaws | dict | str | None = None, *, store=None) -> ScriptedShopper:
+def make_scripted_shopper(flaws: Flaws | dict | str | None = None, *, store=None,
+                          read_back: bool = True) -> ScriptedShopper:
     """A :class:`ScriptedShopper` with these flaws (a :class:`Flaws`, a dict, a ``name=p,...`` text
-    or None for the oracle)."""
-    return ScriptedShopper(flaws, store=store)
+    or None for the oracle); ``read_back=False`` turns its wording check off."""
+    return ScriptedShopper(flaws, store=store, read_back=read_back)
