@@ -25,6 +25,9 @@ _FEATURE_Q_RE = re.compile(
     rf"\s*(?:{_FEATURE_OPENERS})?"
     rf"(?:{grammar_alternation('questions', 'feature_verbs')})\s+"
     rf"(?:{grammar_alternation('questions', 'feature_subjects')})\b", re.I)
+_DEFINE_BEFORE_RE = re.compile(rf"(?<![\w'])(?:{grammar_alternation('questions', 'definition_before')})\s+$", re.I)
+_DEFINE_AFTER_RE = re.compile(rf"\s+(?:{grammar_alternation('questions', 'definition_after')})(?![\w])", re.I)
+_REPORTED_RE = re.compile(rf"(?<![\w'])(?:{grammar_alternation('questions', 'reported')})\s+(?:\w+\s+)?$", re.I)
 
 
 @dataclass(frozen=True)
@@ -114,7 +117,8 @@ class ReadingContext:
 
     def _information_question(self, x: Extracted) -> bool:
         """A question about products rather than a wish: "Does it have 5G?", "Is the OnePlus any
-        good?", "What's the difference between on-ear and over-ear?"."""
+        good?", "What's the difference between on-ear and over-ear?", or about a word: "What is
+        ANC?", "You mentioned ChromeOS, what does that do for me?"."""
         start = _SENTENCE_START_RE.search(self.text, 0, x.start)
         s0 = start.end() if start else 0
         head = self.text[s0:x.start]
@@ -124,4 +128,7 @@ class ReadingContext:
             return True
         if x.attribute in ("brand", "line") and THE_BEFORE_RE.search(head):
             return True
+        if not isinstance(x.value, (int, float)) or isinstance(x.value, bool):  # a term, not an amount
+            return bool(_DEFINE_BEFORE_RE.search(head) or _DEFINE_AFTER_RE.match(self.text, x.end)
+                        or _REPORTED_RE.search(head))
         return False
