@@ -189,10 +189,10 @@ METRICS = ComponentRegistry("metric", "salessim.metrics", {
     "simulator_errors": "salessim.metrics.sim_errors:METRIC",
     "ideal_match": "salessim.metrics.ideal_match:METRIC",
     "sell": "salessim.metrics.sell:METRIC",
-    "trait_fidelity": "salessim.metrics.judges:TRAIT_FIDELITY",
-    "comprehension_realism": "salessim.metrics.judges:COMPREHENSION_REALISM",
-    "naturalness": "salessim.metrics.judges:NATURALNESS",
-    "judge_decision_alignment": "salessim.metrics.judges:JUDGE_DECISION_ALIGNMENT",
+    "trait_fidelity": "salessim.metrics.judge_specs:TRAIT_FIDELITY",
+    "comprehension_realism": "salessim.metrics.judge_specs:COMPREHENSION_REALISM",
+    "naturalness": "salessim.metrics.judge_specs:NATURALNESS",
+    "judge_decision_alignment": "salessim.metrics.judge_specs:JUDGE_DECISION_ALIGNMENT",
 })
 IMPORTERS = ComponentRegistry("importer", "salessim.importers", {
     "official": "salessim.importers.official:import_official",

@@ -24,15 +24,9 @@ import json
 import re
 from typing import Any, Iterable
 
-from salessim.testing.server import (
-    ChatTestServer,
-    Fault,
-    FaultFn,
-    Reply,
-    echo_responder,
-    serve_until_interrupted,
-    tool_reply,
-)
+from salessim.testing.faults import Fault, FaultFn
+from salessim.testing.replies import Reply, echo_responder, tool_reply
+from salessim.testing.server import ChatTestServer, serve_until_interrupted
 
 SHOPPER_LINES = (
     "Hi! I'm looking for something for work and travel.",
