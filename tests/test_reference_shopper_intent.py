@@ -13,6 +13,7 @@ import asyncio
 import pytest
 
 import salessim.shoppers.scripted as scripted
+import salessim.shoppers.scripted_context as scripted_context
 from salessim.metrics.intent import intent_agreement
 from salessim.personas import load_personas
 from salessim.schema.run import RunConfig
@@ -39,14 +40,15 @@ def blind(tmp_path_factory):
 @pytest.mark.parametrize("read_back", [False, True])
 def test_only_read_back_consults_the_reading(tmp_path, monkeypatch, read_back):
     calls = []
-    real = scripted._extract
+    real = scripted_context.extract_cached
 
     def counted(text, category):
         calls.append(text)
         return real(text, category)
 
-    monkeypatch.setattr(scripted, "_extract", counted)
-    scripted._SHARED_CONTEXTS.clear()
+    for module in (scripted, scripted_context):
+        monkeypatch.setattr(module, "extract_cached", counted)
+    scripted_context.SHARED_CONTEXTS.clear()
     episodes, _ = _run(tmp_path, read_back=read_back, agent="pushy")
     assert len(episodes) == LIMIT and all(not ep.termination.startswith("error") for ep in episodes)
     assert bool(calls) is read_back
