@@ -30,6 +30,7 @@ from PIL import Image
 
 from salessim import __version__
 from salessim.api.rundir import RUN_JSON, RunDir
+from salessim.api.summary import Interval
 from salessim.errors import SalesSimError
 from salessim.metrics.run import run_store
 from salessim.personas import load_personas
@@ -40,6 +41,7 @@ from salessim.report.leaderboard import (
     RunData,
     build_leaderboard,
     format_cell,
+    interval_entry,
     load_run,
 )
 from salessim.schema import Episode, EpisodeScores, Message
@@ -172,13 +174,14 @@ def _profile(lb: Leaderboard, metrics: list[str], colors: list[str]) -> str:
 def _failure_breakdown(runs: list[RunData], lb: Leaderboard) -> str:
     counts: list[Counter] = []
     for run in runs:
-        da = run.summary.get("decision_alignment") or {}
-        overall = da.get("overall") or (run.summary.get("metrics") or {}).get(HEADLINE) or {}
-        failures = Counter({str(k): int(v) for k, v in (da.get("failures") or {}).items()})
+        da = run.summary.decision_alignment
+        headline = run.summary.metrics.get(HEADLINE)
+        overall = da.overall if da else headline
+        failures = Counter({str(k): int(v) for k, v in (da.failures if da else {}).items()})
         c = Counter(failures)
-        n = int(overall.get("n") or 0)
+        n = overall.n if overall else 0
         c["aligned"] = max(0, n - sum(failures.values()))
-        not_scored = int(((run.summary.get("metrics") or {}).get(HEADLINE) or {}).get("not_scored") or 0)
+        not_scored = headline.not_scored if headline else 0
         if not_scored:
             c["not scored"] = not_scored
         counts.append(c)
@@ -267,13 +270,15 @@ def _plots_html(runs: list[RunData], lb: Leaderboard, colors: list[str]) -> str:
             _per_turn(runs, colors))
 
 
-def _slice_map(run: RunData, key: str) -> dict[str, Any]:
+def _slice_map(run: RunData, key: str) -> dict[str, Interval]:
     """One slice of a run's decision alignment as {name: interval}; Big-Five slices are
     flattened to "trait: level"."""
-    entry = (run.summary.get("decision_alignment") or {}).get(key) or {}
+    da = run.summary.decision_alignment
+    if da is None:
+        return {}
     if key != "by_big_five":
-        return entry
-    return {f"{trait}: {level}": ci for trait, levels in entry.items() for level, ci in levels.items()}
+        return getattr(da, key)
+    return {f"{trait}: {level}": ci for trait, levels in da.by_big_five.items() for level, ci in levels.items()}
 
 
 def _slices_html(runs: list[RunData]) -> str:
@@ -287,16 +292,16 @@ def _slices_html(runs: list[RunData]) -> str:
         body = []
         for name in names:
             cells = "".join(
-                f'<td class="num">{_e(format_cell(_slice_map(r, key).get(name)))}'
+                f'<td class="num">{_e(format_cell(interval_entry(_slice_map(r, key).get(name))))}'
                 f'{_e(_slice_n(r, key, name))}</td>' for r in runs)
             body.append(f"<tr><td>{_e(name)}</td>{cells}</tr>")
         parts.append(f"<h3>Decision alignment by {title}</h3><div class=\"table-wrap\"><table class=\"slices\">"
                      f"<thead><tr><th>{title}</th>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>")
-    terms = sorted({t for r in runs for t in (r.summary.get("terminations") or {})})
+    terms = sorted({t for r in runs for t in r.summary.terminations})
     if terms:
         head = "".join(f'<th class="num">run {i + 1}</th>' for i in range(len(runs)))
         body = "".join(f"<tr><td>{_e(t)}</td>" + "".join(
-            f'<td class="num">{int((r.summary.get("terminations") or {}).get(t, 0))}</td>' for r in runs) + "</tr>"
+            f'<td class="num">{r.summary.terminations.get(t, 0)}</td>' for r in runs) + "</tr>"
             for t in terms)
         parts.append(f'<h3>Terminations</h3><div class="table-wrap"><table class="slices"><thead><tr>'
                      f"<th>termination</th>{head}</tr></thead><tbody>{body}</tbody></table></div>")
@@ -344,7 +349,7 @@ def _run_level_html(runs: list[RunData]) -> str:
     flat: list[dict[str, Any]] = []
     for run in runs:
         row: dict[str, Any] = {}
-        for key, value in run.summary.items():
+        for key, value in run.summary.to_json().items():
             if key not in _SUMMARY_KEYS_SHOWN_ELSEWHERE:
                 _flatten(value, key, row)
         flat.append(row)
@@ -366,8 +371,8 @@ def _run_level_html(runs: list[RunData]) -> str:
 
 
 def _slice_n(run: RunData, key: str, name: str) -> str:
-    entry = _slice_map(run, key).get(name) or {}
-    return f" (n={entry['n']})" if entry.get("n") else ""
+    ci = _slice_map(run, key).get(name)
+    return f" (n={ci.n})" if ci is not None and ci.n else ""
 
 
 # ---------------------------------------------------------------------------------------------
