@@ -384,7 +384,7 @@ def test_large_images_are_shrunk_small_ones_kept():
 
     from PIL import Image
 
-    from salessim.report.html import _image_data_url
+    from salessim.report.drilldown import _image_data_url
 
     def png(w, h):
         buf = io.BytesIO()
