@@ -140,9 +140,9 @@ def test_eval_scores_decision_alignment_and_both_disclosure_levels(run, capsys):
     assert scores["official-0#0"]["overdisclosure_topic"].value == pytest.approx(1 / 3)  # price of 3 topics
     assert scores["official-1#0"]["persuasion"].value == 1.0
     summary = RunDir(out).read_summary()
-    assert summary["metrics"]["decision_alignment"]["n"] == 5
-    log = summary["disclosure_vs_log"]  # the budget was said before the log says it was handed
-    assert log == {"episodes": 5, "support": 0.0, "support_n": 1, "coverage": 0.0, "coverage_n": 1}
+    assert summary.metrics["decision_alignment"].n == 5
+    log = summary.disclosure_vs_log  # the budget was said before the log says it was handed
+    assert log.model_dump() == {"episodes": 5, "support": 0.0, "support_n": 1, "coverage": 0.0, "coverage_n": 1}
 
 
 def test_command_line(tmp_path, capsys):

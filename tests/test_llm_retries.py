@@ -92,10 +92,10 @@ def test_retries_are_counted_per_episode_and_summed_in_the_summary(tmp_path, per
     assert sum(per_episode) == faults.injected
     assert any(n > 0 for n in per_episode)
     summary = score_run(tmp_path / "run")
-    usage = summary["usage"]["shopper"]
-    assert usage["retries"] == faults.injected
-    assert usage["episodes_with_retries"] == sum(1 for n in per_episode if n)
-    assert usage["calls"] == sum(e.usage["shopper"].calls for e in episodes)
+    usage = summary.usage["shopper"]
+    assert usage.retries == faults.injected
+    assert usage.episodes_with_retries == sum(1 for n in per_episode if n)
+    assert usage.calls == sum(e.usage["shopper"].calls for e in episodes)
 
 
 def test_retries_of_a_call_that_fails_for_good_are_recorded(tmp_path, personas_file):

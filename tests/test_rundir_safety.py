@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from salessim.api.rundir import RunDir
+from salessim.api.summary import RunSummary
 from salessim.testing.responders import roleplay_responder
 from salessim.testing.server import ChatTestServer
 
@@ -366,10 +367,11 @@ def test_print_summary_escapes_every_name():
     from salessim.report.terminal import print_summary
 
     entry = {"mean": 0.5, "low": 0.4, "high": 0.6, "n": 2}
-    summary = {"run_id": "r[/]1", "episodes": 2, "terminations": {"error:[bold]x": 2},
-               "metrics": {"decision_alignment": entry, "m[/]": entry},
-               "decision_alignment": {"overall": entry, "graded": entry, "by_category": {"c[/]": entry},
-                                      "by_archetype": {"[red]a": entry}, "failures": {"f[/]": 1}}}
+    summary = RunSummary.parse({
+        "run_id": "r[/]1", "episodes": 2, "terminations": {"error:[bold]x": 2},
+        "metrics": {"decision_alignment": entry, "m[/]": entry},
+        "decision_alignment": {"overall": entry, "graded": entry, "by_category": {"c[/]": entry},
+                               "by_archetype": {"[red]a": entry}, "failures": {"f[/]": 1}}})
     console = Console(record=True, width=300)
     print_summary(summary, console)
     text = console.export_text()

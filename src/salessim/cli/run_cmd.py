@@ -240,8 +240,8 @@ def eval_(
     judge = judge_config(judge_model, judge_base_url, judge_api_key_env, judge_samples, judge_temperature,
                          judge_concurrency, judge_cache)
     summary = score_run(run_dir, metric_names=names, judge=judge, reference=reference)
-    if summary.get("torn_lines_dropped"):
-        _warn(f"{run_dir}/episodes.jsonl: left out {_torn(summary['torn_lines_dropped'])} at its end (a process "
+    if summary.torn_lines_dropped:
+        _warn(f"{run_dir}/episodes.jsonl: left out {_torn(summary.torn_lines_dropped)} at its end (a process "
               f"died mid-write); `salessim run --resume --out {run_dir}` cuts it and runs that episode again")
     print_summary(summary, console)
     print_eval_extras(summary, console)

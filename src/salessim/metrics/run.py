@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from salessim.api.rundir import RunDir
+from salessim.api.summary import RunSummary
 from salessim.errors import SalesSimError
 from salessim.metrics.judges import JUDGE_NAMES, SKIP_REASON, judge_episodes
 from salessim.metrics.logged import logged_agreement
@@ -44,18 +45,19 @@ def run_store(rd: RunDir, meta: dict):
 
 
 def score_run(run_dir: str | Path, *, store=None, metric_names: list[str] | None = None,
-              judge=None, reference: str | Path | None = None, on_judged: Callable[[], None] | None = None) -> dict:
+              judge=None, reference: str | Path | None = None,
+              on_judged: Callable[[], None] | None = None) -> RunSummary:
     """Score every episode of a run directory; writes scores.jsonl and summary.json, returns the
     summary. Re-scoring never re-simulates.
 
     ``judge`` (a :class:`salessim.metrics.judges.JudgeConfig`) runs the LLM-judge metrics too
     (all of them, or those named in ``metric_names``); without it they are skipped and the summary
-    says why. ``reference`` (a JSONL file of human dialogues) adds ``summary["reference"]``: the
+    says why. ``reference`` (a JSONL file of human dialogues) adds ``summary.reference``: the
     simulator-vs-human gaps of :mod:`salessim.metrics.reference`.
 
     The directory is locked while it is scored (a run still writing it makes this an error that
     names that run's process). A torn last line of episodes.jsonl (its writer died mid-write) is
-    left out and counted in ``summary["torn_lines_dropped"]``."""
+    left out and counted in ``summary.torn_lines_dropped``."""
     rd = RunDir(run_dir).require()
     with rd.lock("eval"):
         return _score_locked(rd, store=store, metric_names=metric_names, judge=judge, reference=reference,
@@ -63,7 +65,7 @@ def score_run(run_dir: str | Path, *, store=None, metric_names: list[str] | None
 
 
 def _score_locked(rd: RunDir, *, store, metric_names: list[str] | None, judge, reference: str | Path | None,
-                  on_judged: Callable[[], None] | None) -> dict:
+                  on_judged: Callable[[], None] | None) -> RunSummary:
     meta = rd.read_meta()
     store = store or run_store(rd, meta)
     cfg = RunConfig.model_validate(meta["config"])
@@ -100,25 +102,21 @@ def _score_locked(rd: RunDir, *, store, metric_names: list[str] | None, judge, r
                     s.results[name] = r
                     carried += 1
     summary = summarize(episodes, scores, personas)
-    agreement = logged_agreement(episodes, personas, store)
-    if agreement is not None:
-        summary["disclosure_vs_log"] = agreement
+    summary.disclosure_vs_log = logged_agreement(episodes, personas, store)
     if judge is None:
         kept = {n for s in scores for n, r in s.results.items() if n in JUDGE_NAMES and r.details.get("judge")}
-        summary["skipped"] = {name: SKIP_REASON for name in JUDGE_NAMES if name not in kept}
+        summary.skipped = {name: SKIP_REASON for name in JUDGE_NAMES if name not in kept}
         if carried:
-            summary["judges_carried_over"] = sorted(kept)
+            summary.judges_carried_over = sorted(kept)
     else:
-        summary["judge"] = judge.public()
+        summary.judge = judge.public()
     if ref_dialogues is not None:
-        summary["reference"] = reference_gaps(episodes, ref_dialogues)
-        summary["reference"]["file"] = str(reference)
-    summary["run_id"] = meta.get("run_id")
-    summary["shopper"] = cfg.shopper.model_dump(mode="json", exclude_none=True)
-    summary["agent"] = cfg.agent.model_dump(mode="json", exclude_none=True)
-    summary["episodes_planned"] = meta.get("episodes_planned")
-    if torn:
-        summary["torn_lines_dropped"] = torn
+        summary.reference = {**reference_gaps(episodes, ref_dialogues), "file": str(reference)}
+    summary.run_id = meta.get("run_id")
+    summary.shopper = cfg.shopper.model_dump(mode="json", exclude_none=True)
+    summary.agent = cfg.agent.model_dump(mode="json", exclude_none=True)
+    summary.episodes_planned = meta.get("episodes_planned")
+    summary.torn_lines_dropped = torn
     rd.write_scores(scores)
     rd.write_summary(summary)
     return summary
