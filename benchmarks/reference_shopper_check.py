@@ -46,8 +46,7 @@ def check(limit: int, split: str, agent: str, read_back: bool, seed: int = 0) ->
         meta = RunDir(out).read_meta()
         personas = {p.id: p for p in load_personas(RunConfig.model_validate(meta["config"]).personas)}
         figures = intent_agreement(outcome.episodes, personas, store) or {}
-    metrics = summary["metrics"] if isinstance(summary, dict) else summary.to_json()["metrics"]
-    figures["metrics"] = {m: metrics[m]["mean"] for m in METRICS if m in metrics}
+    figures["metrics"] = {m: summary.metrics[m].mean for m in METRICS if m in summary.metrics}
     return figures
 
 

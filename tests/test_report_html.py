@@ -384,7 +384,7 @@ def test_large_images_are_shrunk_small_ones_kept():
 
     from PIL import Image
 
-    from salessim.report.drilldown import _image_data_url
+    from salessim.report.drilldown import image_data_url
 
     def png(w, h):
         buf = io.BytesIO()
@@ -392,12 +392,12 @@ def test_large_images_are_shrunk_small_ones_kept():
         return buf.getvalue()
 
     small = png(64, 48)
-    assert _image_data_url(small) == "data:image/png;base64," + base64.b64encode(small).decode()
-    big = _image_data_url(png(1200, 900))
+    assert image_data_url(small) == "data:image/png;base64," + base64.b64encode(small).decode()
+    big = image_data_url(png(1200, 900))
     raw = base64.b64decode(big.split(",", 1)[1])
     assert max(Image.open(io.BytesIO(raw)).size) <= 360
-    assert _image_data_url(b"") is None
-    assert _image_data_url(b"not an image").startswith("data:image/png;base64,")
+    assert image_data_url(b"") is None
+    assert image_data_url(b"not an image").startswith("data:image/png;base64,")
 
 
 def test_metrics_without_values_are_not_plotted(two_runs):

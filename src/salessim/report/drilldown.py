@@ -12,7 +12,7 @@ from typing import Any
 from PIL import Image
 
 from salessim.personas import load_personas
-from salessim.report.htmlkit import _cap, _finite, _jsonable
+from salessim.report.htmlkit import cap_text, finite, jsonable
 from salessim.report.leaderboard import HEADLINE, RunData
 from salessim.schema import Episode, EpisodeScores, Message
 
@@ -30,13 +30,13 @@ def _message(m: Message) -> dict:
             act["reason"] = m.action.reason
         out["act"] = act
     if m.tool_calls:
-        out["calls"] = [{"name": c.name, "args": _cap(json.dumps(_jsonable(c.arguments), ensure_ascii=False, default=str), 400)}
+        out["calls"] = [{"name": c.name, "args": cap_text(json.dumps(jsonable(c.arguments), ensure_ascii=False, default=str), 400)}
                         for c in m.tool_calls]
     if m.tool_result is not None:
         r = m.tool_result
-        content = r.content if isinstance(r.content, str) else json.dumps(_jsonable(r.content), ensure_ascii=False,
+        content = r.content if isinstance(r.content, str) else json.dumps(jsonable(r.content), ensure_ascii=False,
                                                                           indent=1, default=str)
-        out["res"] = {"name": r.name, "content": _cap(content), "error": r.error, "img": bool(r.image_png_b64)}
+        out["res"] = {"name": r.name, "content": cap_text(content), "error": r.error, "img": bool(r.image_png_b64)}
     if m.tool_caller:
         out["caller"] = m.tool_caller
     if m.presented_product_ids:
@@ -44,7 +44,7 @@ def _message(m: Message) -> dict:
     if m.flags:
         out["flags"] = list(m.flags)
     if m.reasoning:
-        out["reasoning"] = _cap(m.reasoning)
+        out["reasoning"] = cap_text(m.reasoning)
     return out
 
 
@@ -68,7 +68,7 @@ def _failure_kind(result) -> str:
     return "aligned" if result.value >= 1 else "misaligned"
 
 
-def _episode_entry(ri: int, ep: Episode, scores: EpisodeScores | None, persona_names: dict[str, str]) -> dict:
+def episode_entry(ri: int, ep: Episode, scores: EpisodeScores | None, persona_names: dict[str, str]) -> dict:
     results = scores.results if scores else {}
     da = results.get(HEADLINE)
     metrics = []
@@ -76,8 +76,8 @@ def _episode_entry(ri: int, ep: Episode, scores: EpisodeScores | None, persona_n
         r = results[name]
         details = ""
         if r.details:
-            details = _cap(json.dumps(_jsonable(r.details), ensure_ascii=False, default=str), 800)
-        metrics.append({"name": name, "version": r.version, "value": _finite(r.value),
+            details = cap_text(json.dumps(jsonable(r.details), ensure_ascii=False, default=str), 800)
+        metrics.append({"name": name, "version": r.version, "value": finite(r.value),
                         "explanation": r.explanation, "details": details})
     aligned = []
     if da is not None and isinstance(da.details, dict):
@@ -86,13 +86,13 @@ def _episode_entry(ri: int, ep: Episode, scores: EpisodeScores | None, persona_n
         "r": ri, "id": ep.id, "persona": ep.persona_id, "pname": persona_names.get(ep.persona_id, ""),
         "pkey": ep.persona_id, "cat": ep.category, "arch": ep.archetype, "dec": ep.decision.type,
         "pid": ep.decision.product_id or "", "fail": _failure_kind(da) if scores else "not scored",
-        "da": _finite(da.value) if da is not None else None, "term": ep.termination, "turns": ep.turns,
+        "da": finite(da.value) if da is not None else None, "term": ep.termination, "turns": ep.turns,
         "msgs": [_message(m) for m in ep.messages], "prods": _episode_products(ep),
         "viewed": list(ep.viewed_product_ids), "aligned": aligned, "metrics": metrics,
     }
 
 
-def _load_personas(runs: list[RunData], notes: list[str]) -> dict[str, Any]:
+def run_personas(runs: list[RunData], notes: list[str]) -> dict[str, Any]:
     """Personas by id from each run's persona file (best effort: the drill-down works without)."""
     found: dict[str, Any] = {}
     seen_sources: set[str | None] = set()
@@ -114,7 +114,7 @@ def _load_personas(runs: list[RunData], notes: list[str]) -> dict[str, Any]:
     return found
 
 
-def _persona_entry(p) -> dict:
+def persona_entry(p) -> dict:
     bf = ", ".join(f"{t} {getattr(p.big_five, t)}" for t in type(p.big_five).model_fields)
     return {
         "name": p.profile.name, "age": p.profile.age, "background": p.profile.background, "goal": p.goal,
@@ -125,7 +125,7 @@ def _persona_entry(p) -> dict:
     }
 
 
-def _image_data_url(png: bytes) -> str | None:
+def image_data_url(png: bytes) -> str | None:
     """The image as a data URL. An image that fits ``_IMAGE_SIDE`` pixels and ``_IMAGE_BYTES`` is
     embedded as it is; a larger one is shrunk and stored as the smaller of PNG and JPEG."""
     if not png:
@@ -173,7 +173,7 @@ def _product_entry(product, store) -> dict:
     return {"name": product.name, "cat": product.category, "desc": product.description, "attrs": attrs}
 
 
-def _products_and_images(ids: list[str], store, notes: list[str]) -> tuple[dict, dict]:
+def products_and_images(ids: list[str], store, notes: list[str]) -> tuple[dict, dict]:
     products: dict[str, dict] = {}
     images: dict[str, str] = {}
     if store is None:
@@ -188,7 +188,7 @@ def _products_and_images(ids: list[str], store, notes: list[str]) -> tuple[dict,
             continue
         products[pid] = _product_entry(product, store)
         try:
-            url = _image_data_url(store.image_png(pid))
+            url = image_data_url(store.image_png(pid))
         except Exception:  # noqa: BLE001 - the card is shown without its image
             url = None
             failed += 1
@@ -199,7 +199,7 @@ def _products_and_images(ids: list[str], store, notes: list[str]) -> tuple[dict,
     return products, images
 
 
-def _select_episodes(runs: list[RunData], max_episodes: int) -> tuple[list[tuple[int, Episode]], str]:
+def select_episodes(runs: list[RunData], max_episodes: int) -> tuple[list[tuple[int, Episode]], str]:
     total = sum(len(r.episodes) for r in runs)
     if total <= max_episodes:
         return [(ri, ep) for ri, r in enumerate(runs) for ep in r.episodes], ""

@@ -28,15 +28,15 @@ from salessim.errors import SalesSimError
 from salessim.metrics.run import run_store
 from salessim.report import svg
 from salessim.report.drilldown import (
-    _episode_entry,
-    _load_personas,
-    _persona_entry,
-    _products_and_images,
-    _select_episodes,
+    episode_entry,
+    persona_entry,
+    products_and_images,
+    run_personas,
+    select_episodes,
 )
-from salessim.report.htmlkit import _e, _jsonable, _template, embed_json
+from salessim.report.htmlkit import embed_json, esc, jsonable, template
 from salessim.report.leaderboard import RunData, build_leaderboard, load_run
-from salessim.report.sections import _leaderboard_html, _plots_html, _slices_html
+from salessim.report.sections import leaderboard_html, plots_html, slices_html
 from salessim.store import default_store
 
 __all__ = ["MAX_EPISODES", "build_report", "check_report_out", "embed_json", "render_report"]
@@ -52,33 +52,33 @@ def render_report(runs: list[RunData], store=None, *, max_episodes: int = MAX_EP
     notes = list(notes or [])
     lb = build_leaderboard(runs)
     colors = [svg.color_for(i) for i in range(len(runs))]
-    chosen, cap_note = _select_episodes(runs, max_episodes)
-    persona_objs = _load_personas(runs, notes)
-    personas = {pid: _persona_entry(p) for pid, p in persona_objs.items()
+    chosen, cap_note = select_episodes(runs, max_episodes)
+    persona_objs = run_personas(runs, notes)
+    personas = {pid: persona_entry(p) for pid, p in persona_objs.items()
                 if any(ep.persona_id == pid for _, ep in chosen)}
     names = {pid: p.profile.name for pid, p in persona_objs.items()}
     scores_by_run = [{s.episode_id: s for s in r.scores} for r in runs]
-    entries = [_episode_entry(ri, ep, scores_by_run[ri].get(ep.id), names) for ri, ep in chosen]
+    entries = [episode_entry(ri, ep, scores_by_run[ri].get(ep.id), names) for ri, ep in chosen]
     product_ids = list(dict.fromkeys(pid for e in entries for pid in e["prods"]))
-    products, images = _products_and_images(product_ids, store, notes)
+    products, images = products_and_images(product_ids, store, notes)
     if store is None and product_ids:
         notes.append("No store was available: product cards show ids only, without images.")
     data = {
         "runs": [{"label": row.label, "run_id": row.run_id, "color": colors[i]} for i, row in enumerate(lb.rows)],
         "episodes": entries, "products": products, "images": images, "personas": personas,
     }
-    notes_html = "".join(f'<p class="note">{_e(n)}</p>' for n in dict.fromkeys(notes))
+    notes_html = "".join(f'<p class="note">{esc(n)}</p>' for n in dict.fromkeys(notes))
     fields = {
-        "title": _e(title), "version": _e(__version__),
-        "generated": _e(_dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")),
+        "title": esc(title), "version": esc(__version__),
+        "generated": esc(_dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")),
         "n_runs": str(len(runs)), "n_episodes": str(sum(len(r.episodes) for r in runs)),
-        "css": _template("report.css"), "js": _template("report.js"),
-        "leaderboard": _leaderboard_html(lb, colors), "notes": notes_html,
-        "plots": _plots_html(runs, lb, colors), "slices": _slices_html(runs),
-        "episodes_note": f'<p class="note" id="cap-note">{_e(cap_note)}</p>' if cap_note else "",
-        "data": embed_json(_jsonable(data)),
+        "css": template("report.css"), "js": template("report.js"),
+        "leaderboard": leaderboard_html(lb, colors), "notes": notes_html,
+        "plots": plots_html(runs, lb, colors), "slices": slices_html(runs),
+        "episodes_note": f'<p class="note" id="cap-note">{esc(cap_note)}</p>' if cap_note else "",
+        "data": embed_json(jsonable(data)),
     }
-    return Template(_template("report.html")).substitute(fields)
+    return Template(template("report.html")).substitute(fields)
 
 
 def _default_store(notes: list[str]):

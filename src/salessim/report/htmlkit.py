@@ -13,7 +13,7 @@ from typing import Any
 _TEXT_CAP = 1500  # characters of one tool result / reasoning / metric details kept in the drill-down
 
 
-def _template(name: str) -> str:
+def template(name: str) -> str:
     return resources.files("salessim.report").joinpath("templates", name).read_text(encoding="utf-8")
 
 
@@ -26,26 +26,26 @@ def embed_json(data: Any) -> str:
             .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
 
 
-def _e(text: object) -> str:
+def esc(text: object) -> str:
     return escape(str(text), quote=True)
 
 
-def _cap(text: str, limit: int = _TEXT_CAP) -> str:
+def cap_text(text: str, limit: int = _TEXT_CAP) -> str:
     return text if len(text) <= limit else text[:limit] + f"\u2026 [{len(text) - limit} more characters]"
 
 
-def _finite(v: Any) -> float | None:
+def finite(v: Any) -> float | None:
     if isinstance(v, bool) or not isinstance(v, (int, float)):
         return None
     return float(v) if math.isfinite(v) else None
 
 
-def _jsonable(value: Any) -> Any:
+def jsonable(value: Any) -> Any:
     """Replace non-finite floats (invalid JSON) by None, recursively."""
     if isinstance(value, float):
         return value if math.isfinite(value) else None
     if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
+        return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
+        return [jsonable(v) for v in value]
     return value

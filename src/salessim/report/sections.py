@@ -10,7 +10,7 @@ from typing import Any
 
 from salessim.api.summary import Interval
 from salessim.report import svg
-from salessim.report.htmlkit import _cap, _e, _finite
+from salessim.report.htmlkit import cap_text, esc, finite
 from salessim.report.leaderboard import (
     HEADLINE,
     Leaderboard,
@@ -23,15 +23,15 @@ _FAILURE_ORDER = ("aligned", "bought_dealbreaker_violation", "bought_suboptimal"
                   "no_decision", "invalid_action")
 
 
-def _leaderboard_html(lb: Leaderboard, colors: list[str]) -> str:
-    head = "".join(f'<th class="num">{_e(m)}</th>' for m in lb.metrics)
+def leaderboard_html(lb: Leaderboard, colors: list[str]) -> str:
+    head = "".join(f'<th class="num">{esc(m)}</th>' for m in lb.metrics)
     rows = []
     for i, row in enumerate(lb.rows):
-        cells = "".join(f'<td class="num">{_e(lb.cell(row, m))}</td>' for m in lb.metrics)
+        cells = "".join(f'<td class="num">{esc(lb.cell(row, m))}</td>' for m in lb.metrics)
         rows.append(
             f'<tr class="lb-row" data-run="{i}"><td class="num">'
-            f'<span class="swatch" style="background:{_e(colors[i])}"></span>{i + 1}</td>'
-            f'<td class="run" title="{_e(row.path)}">{_e(row.label)}<div class="help">{_e(row.run_id)}</div></td>'
+            f'<span class="swatch" style="background:{esc(colors[i])}"></span>{i + 1}</td>'
+            f'<td class="run" title="{esc(row.path)}">{esc(row.label)}<div class="help">{esc(row.run_id)}</div></td>'
             f'<td class="num">{row.episodes}</td>{cells}</tr>')
     return (f'<div class="table-wrap"><table class="leaderboard" id="leaderboard-table"><thead><tr>'
             f'<th class="num">#</th><th>run</th><th class="num">n</th>{head}</tr></thead>'
@@ -39,7 +39,7 @@ def _leaderboard_html(lb: Leaderboard, colors: list[str]) -> str:
 
 
 def _figure(svg_text: str, caption: str = "", cls: str = "plot") -> str:
-    cap = f"<figcaption>{_e(caption)}</figcaption>" if caption else ""
+    cap = f"<figcaption>{esc(caption)}</figcaption>" if caption else ""
     return f'<figure class="{cls}">{svg_text}{cap}</figure>'
 
 
@@ -131,7 +131,7 @@ def _per_turn_value(item: Any) -> float | None:
     if isinstance(item, bool):
         return float(item)
     if isinstance(item, (int, float)):
-        return _finite(item)
+        return finite(item)
     if isinstance(item, (list, tuple)):
         return float(len(item))
     if isinstance(item, dict):
@@ -176,12 +176,12 @@ def _per_turn(runs: list[RunData], colors: list[str]) -> str:
     return head + "".join(figs)
 
 
-def _plots_html(runs: list[RunData], lb: Leaderboard, colors: list[str]) -> str:
+def plots_html(runs: list[RunData], lb: Leaderboard, colors: list[str]) -> str:
     plotted = [m for m in lb.metrics if any((row.metrics.get(m) or {}).get("mean") is not None for row in lb.rows)]
     unscored = [m for m in lb.metrics if m not in plotted]
     note = ""
     if unscored:
-        note = (f'<p class="note" id="unscored-note">Not plotted, no run has a value for: {_e(", ".join(unscored))} '
+        note = (f'<p class="note" id="unscored-note">Not plotted, no run has a value for: {esc(", ".join(unscored))} '
                 "(see each episode's explanation for why).</p>")
     if not plotted:
         return note + '<p class="note">The runs have no metric values to plot.</p>' + _failure_breakdown(runs, lb)
@@ -200,7 +200,7 @@ def _slice_map(run: RunData, key: str) -> dict[str, Interval]:
     return {f"{trait}: {level}": ci for trait, levels in da.by_big_five.items() for level, ci in levels.items()}
 
 
-def _slices_html(runs: list[RunData]) -> str:
+def slices_html(runs: list[RunData]) -> str:
     parts = []
     for key, title in (("by_category", "category"), ("by_archetype", "archetype"), ("by_agent", "agent strategy"),
                        ("by_big_five", "Big-Five level")):
@@ -211,15 +211,15 @@ def _slices_html(runs: list[RunData]) -> str:
         body = []
         for name in names:
             cells = "".join(
-                f'<td class="num">{_e(format_cell(interval_entry(_slice_map(r, key).get(name))))}'
-                f'{_e(_slice_n(r, key, name))}</td>' for r in runs)
-            body.append(f"<tr><td>{_e(name)}</td>{cells}</tr>")
+                f'<td class="num">{esc(format_cell(interval_entry(_slice_map(r, key).get(name))))}'
+                f'{esc(_slice_n(r, key, name))}</td>' for r in runs)
+            body.append(f"<tr><td>{esc(name)}</td>{cells}</tr>")
         parts.append(f"<h3>Decision alignment by {title}</h3><div class=\"table-wrap\"><table class=\"slices\">"
                      f"<thead><tr><th>{title}</th>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>")
     terms = sorted({t for r in runs for t in r.summary.terminations})
     if terms:
         head = "".join(f'<th class="num">run {i + 1}</th>' for i in range(len(runs)))
-        body = "".join(f"<tr><td>{_e(t)}</td>" + "".join(
+        body = "".join(f"<tr><td>{esc(t)}</td>" + "".join(
             f'<td class="num">{r.summary.terminations.get(t, 0)}</td>' for r in runs) + "</tr>"
             for t in terms)
         parts.append(f'<h3>Terminations</h3><div class="table-wrap"><table class="slices"><thead><tr>'
@@ -252,7 +252,7 @@ def _flatten(value: Any, prefix: str, out: dict[str, Any]) -> None:
 
 def _run_level_value(v: Any) -> str:
     if _is_interval(v):
-        return format_cell({k: _finite(v.get(k)) for k in ("mean", "low", "high")})
+        return format_cell({k: finite(v.get(k)) for k in ("mean", "low", "high")})
     if v is None:
         return "-"
     if isinstance(v, bool):
@@ -280,8 +280,8 @@ def _run_level_html(runs: list[RunData]) -> str:
         note = f'<p class="note">Showing {_MAX_RUN_LEVEL_ROWS} of {len(keys)} figures; all are in each summary.json.</p>'
         keys = keys[:_MAX_RUN_LEVEL_ROWS]
     head = "".join(f'<th class="num">run {i + 1}</th>' for i in range(len(runs)))
-    body = "".join(f"<tr><td>{_e(k)}</td>" + "".join(
-        f'<td class="num">{_e(_cap(_run_level_value(row[k]), 200)) if k in row else ""}</td>' for row in flat) + "</tr>"
+    body = "".join(f"<tr><td>{esc(k)}</td>" + "".join(
+        f'<td class="num">{esc(cap_text(_run_level_value(row[k]), 200)) if k in row else ""}</td>' for row in flat) + "</tr>"
         for k in keys)
     return (f'<h3>Run-level figures</h3><p class="help">Figures of each summary.json that are not means over '
             f'episodes (e.g. pooled lexical diversity, judge agreement, gaps to a human reference).</p>{note}'
