@@ -1,6 +1,6 @@
 """Episodes per minute of the LLM shopper (against the scripted agent) through the local test server.
 
-The server (:mod:`salessim.llm.responders`, in a child process so it does not share this process's
+The server (:mod:`salessim.testing.responders`, in a child process so it does not share this process's
 GIL) plays the shopper model and delays every answer by ``--latency-ms``. For each concurrency level
 the benchmark runs a bounded number of whole episodes (``--per-slot`` x concurrency) with at most
 that many in flight, the shopper's endpoint limit set to the same level and the cache off, then
@@ -21,15 +21,14 @@ import itertools
 import os
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_llm_throughput import measure  # noqa: E402
 
-from salessim.llm.testserver import server_subprocess  # noqa: E402
 from salessim.schema.run import ModelConfig  # noqa: E402
+from salessim.testing.server import server_subprocess  # noqa: E402
 
 
 async def run_level(base_url: str, level: int, latency_s: float, n_episodes: int, max_turns: int) -> dict:
@@ -84,7 +83,7 @@ async def run_level(base_url: str, level: int, latency_s: float, n_episodes: int
 
 def role_play_server(latency_ms: float):
     """The base URL of a role-playing test server running in a child process."""
-    return server_subprocess("salessim.llm.responders", "--latency-ms", str(latency_ms))
+    return server_subprocess("salessim.testing.responders", "--latency-ms", str(latency_ms))
 
 
 def main() -> None:

@@ -17,13 +17,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import sys
 import time
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Iterator
 
 from salessim.llm import ChatRequest, EndpointConfig, OpenAIChatClient
-from salessim.llm.testserver import ChatTestServer, server_subprocess
+from salessim.testing.server import ChatTestServer, server_subprocess
 
 
 @dataclass
@@ -121,7 +120,7 @@ def _server(latency_s: float, *, in_process: bool) -> Iterator[str]:
         with ChatTestServer(latency_s=latency_s) as server:
             yield server.base_url
         return
-    with server_subprocess("salessim.llm.testserver", "--quiet", "--latency-ms", str(latency_s * 1000.0)) as url:
+    with server_subprocess("salessim.testing.server", "--quiet", "--latency-ms", str(latency_s * 1000.0)) as url:
         yield url
 
 

@@ -59,9 +59,9 @@ def simulate(n: int):
 
 def load_run(run_dir: str):
     """The episodes, personas and store of a saved run directory."""
+    from salessim.api.rundir import RunDir
+    from salessim.metrics.run import _run_personas
     from salessim.schema.run import RunConfig
-    from salessim.sim.rundir import RunDir
-    from salessim.sim.runner import _run_personas
     from salessim.store import default_store
 
     rd = RunDir(run_dir).require()

@@ -67,12 +67,12 @@ def main(argv=None) -> int:
     quiet_libraries()
     import torch
 
+    from salessim.local.generation import load_model_and_tokenizer
     from salessim.personas import load_personas
     from salessim.shoppers.hf import shopper_settings
     from salessim.store import default_store
     from salessim.train.config import load_config
     from salessim.train.evaluate import compare, evaluate_model, score
-    from salessim.train.generation import load_model_and_tokenizer
     from salessim.train.grpo import run_grpo
     from salessim.train.sft import run_sft
 

@@ -52,13 +52,18 @@ def main(argv=None) -> int:
     ap.add_argument("--show-errors", action="store_true", help="print every disagreement")
     args = ap.parse_args(argv)
 
+    from salessim.api.rundir import RunDir
     from salessim.errors import SalesSimError
     from salessim.importers.official import import_official, read_personas
-    from salessim.metrics.episode_view import extract, presented_names, shopper_turns, topics_disclosed
-    from salessim.sim.rundir import RunDir
+    from salessim.metrics.episode_view import (
+        extract,
+        presented_names,
+        shopper_turns,
+        topics_disclosed,
+    )
     from salessim.metrics.logged import logged_agreement
+    from salessim.metrics.run import run_store, score_run
     from salessim.nlu.topics import topic_cues
-    from salessim.sim.runner import run_store, score_run
 
     labels = yaml.safe_load(args.labels.read_text(encoding="utf-8"))
     try:

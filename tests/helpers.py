@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from salessim.schema import (
-    BigFive, Criterion, Decision, Episode, Message, ParticipantInfo, Persona, Product, Profile,
+    BigFive,
+    Criterion,
+    Decision,
+    Episode,
+    Message,
+    ParticipantInfo,
+    Persona,
+    Product,
+    Profile,
     ShopperAction,
 )
 
@@ -62,7 +70,7 @@ class ReplayShopper:
         return {"i": 0}
 
     async def act(self, obs, state):
-        from salessim.sim.participants import ShopperStep
+        from salessim.api.participants import ShopperStep
 
         action = self.actions[state["i"]]
         if isinstance(action, Exception):

@@ -10,12 +10,21 @@ import pytest
 from salessim.agents import ScriptedSalesAgent, make_scripted_agent
 from salessim.agents import understanding as u
 from salessim.agents._data import agent_text
+from salessim.api.participants import Observation
 from salessim.constraints import satisfies
 from salessim.errors import SalesSimError
 from salessim.schema import Message, ShopperAction
 from salessim.shoppers import ScriptedShopper
-from salessim.sim.participants import Observation
-from tests.test_shopper_support import PRICE_DB, PRODUCTS, RAM_PREF, WINDOWS_DB, laptop, persona, run, small_store
+from tests.test_shopper_support import (
+    PRICE_DB,
+    PRODUCTS,
+    RAM_PREF,
+    WINDOWS_DB,
+    laptop,
+    persona,
+    run,
+    small_store,
+)
 
 STORE = small_store(PRODUCTS)
 TOOLS = STORE.tools("laptops")

@@ -1,6 +1,12 @@
 import pytest
 
-from salessim.constraints import ideal_products, is_valid, satisfies, utility, violated_dealbreakers
+from salessim.constraints import (
+    ideal_products,
+    is_valid,
+    satisfies,
+    utility,
+    violated_dealbreakers,
+)
 from salessim.schema import Criterion
 from tests.helpers import laptop
 

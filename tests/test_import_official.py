@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
+from salessim.api.rundir import RunDir
 from salessim.cli import main
 from salessim.errors import SalesSimError
 from salessim.importers.official import import_official, read_personas
-from salessim.sim.rundir import RunDir
 
 DATA = Path(__file__).parent / "data"
 ROLLOUTS = DATA / "official_rollouts.json"
@@ -140,9 +140,9 @@ def test_eval_scores_decision_alignment_and_both_disclosure_levels(run, capsys):
     assert scores["official-0#0"]["overdisclosure_topic"].value == pytest.approx(1 / 3)  # price of 3 topics
     assert scores["official-1#0"]["persuasion"].value == 1.0
     summary = RunDir(out).read_summary()
-    assert summary["metrics"]["decision_alignment"]["n"] == 5
-    log = summary["disclosure_vs_log"]  # the budget was said before the log says it was handed
-    assert log == {"episodes": 5, "support": 0.0, "support_n": 1, "coverage": 0.0, "coverage_n": 1}
+    assert summary.metrics["decision_alignment"].n == 5
+    log = summary.disclosure_vs_log  # the budget was said before the log says it was handed
+    assert log.model_dump() == {"episodes": 5, "support": 0.0, "support_n": 1, "coverage": 0.0, "coverage_n": 1}
 
 
 def test_command_line(tmp_path, capsys):

@@ -23,7 +23,7 @@ from salessim.llm import (
     request_key,
     usage_of,
 )
-from salessim.llm.testserver import ChatTestServer, Fault
+from salessim.testing.server import ChatTestServer, Fault
 
 HELLO = [{"role": "user", "content": "hello"}]
 SECRET = "sk-secret-do-not-store-7f3a9c"

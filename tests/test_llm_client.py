@@ -10,9 +10,15 @@ import time
 import pytest
 
 from salessim.errors import SalesSimError
-from salessim.llm import ChatClient, ChatRequest, EndpointConfig, LLMError, OpenAIChatClient
+from salessim.llm import (
+    ChatClient,
+    ChatRequest,
+    EndpointConfig,
+    LLMError,
+    OpenAIChatClient,
+)
 from salessim.llm.retry import RetryPolicy, classify_exception, parse_retry_after
-from salessim.llm.testserver import ChatTestServer, Fault, Reply, tool_reply
+from salessim.testing.server import ChatTestServer, Fault, tool_reply
 
 HELLO = [{"role": "user", "content": "hello"}]
 

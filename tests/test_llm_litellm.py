@@ -74,7 +74,7 @@ async def test_stand_in_module_mapping_and_retry(monkeypatch):
 
 async def test_real_litellm_against_test_server():
     pytest.importorskip("litellm")
-    from salessim.llm.testserver import ChatTestServer, tool_reply
+    from salessim.testing.server import ChatTestServer, tool_reply
 
     with ChatTestServer(lambda req: tool_reply("say", {"text": "hi"})) as srv:
         client = LiteLLMClient(LiteLLMConfig(model="openai/salessim-test", base_url=srv.base_url,

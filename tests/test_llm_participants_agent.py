@@ -8,13 +8,17 @@ import json
 
 import pytest
 
-from salessim.agents.llm import LLMSalesAgent, find_hallucinated, find_presented, recent_tool_product_ids
+from salessim.agents.llm import (
+    LLMSalesAgent,
+    find_hallucinated,
+    find_presented,
+    recent_tool_product_ids,
+)
+from salessim.api.participants import Observation
 from salessim.llm import ChatRequest, ChatResponse, ParsedToolCall, TokenUsage
 from salessim.llm.endpoints import ModelOutputError
 from salessim.schema import Message, ShopperAction, ToolCall, ToolResult
 from salessim.schema.run import ModelConfig
-from salessim.sim.participants import Observation
-
 
 
 @pytest.fixture(scope="module")

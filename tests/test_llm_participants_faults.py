@@ -1,7 +1,7 @@
 """Whole runs of LLM participants through the local test server: every pairing, every fault,
 the text protocol, vision, caching, --resume --retry-errors, secrets, and kill -9 mid-run.
 
-The server plays both roles with :func:`salessim.llm.responders.roleplay_responder`. A fault is
+The server plays both roles with :func:`salessim.testing.responders.roleplay_responder`. A fault is
 injected either once per logical request (retries then cure it) or on every request of one
 chosen episode (that episode, and only it, ends as ``error:<kind>``).
 """
@@ -23,12 +23,15 @@ from pathlib import Path
 
 import pytest
 
+from salessim.api.rundir import RunDir
 from salessim.llm.endpoints import call_seed
-from salessim.llm.responders import is_shopper_request, roleplay_responder, shopper_responder, text_of
-from salessim.llm.testserver import ChatTestServer, Fault
 from salessim.schema.run import AgentConfig, ModelConfig, RunConfig, ShopperConfig
-from salessim.sim.rundir import RunDir
 from salessim.sim.runner import episode_seed, run_benchmark
+from salessim.testing.responders import (
+    is_shopper_request,
+    roleplay_responder,
+)
+from salessim.testing.server import ChatTestServer, Fault
 
 FAKE_KEY = "sk-SALESSIM-FAKE-KEY-9f8e7d6c5b4a"
 KEY_ENV = "SALESSIM_TEST_FAKE_KEY"
@@ -242,7 +245,7 @@ def test_truncated_for_good_is_said_and_flagged(tmp_path, store, personas_file):
 
 
 def test_invalid_product_ids(tmp_path, store, personas_file):
-    from salessim.llm.testserver import tool_reply
+    from salessim.testing.server import tool_reply
 
     def bad_buys(times):
         left = {"n": times}
@@ -275,7 +278,7 @@ def test_invalid_product_ids(tmp_path, store, personas_file):
     def agent_bad_id(request):
         if not is_shopper_request(request) and request["messages"][-1]["role"] == "user" and \
                 sum(m["role"] == "user" for m in request["messages"]) == 2:
-            from salessim.llm.testserver import tool_reply
+            from salessim.testing.server import tool_reply
 
             return tool_reply("get_product", {"product_id": "lap-999"})
         return roleplay_responder(request)
@@ -345,7 +348,7 @@ def test_reasoning_is_stripped_and_recorded(tmp_path, store, personas_file):
 
 
 def test_role_inversion_is_flagged_in_a_run(tmp_path, store, personas_file):
-    from salessim.llm.testserver import tool_reply
+    from salessim.testing.server import tool_reply
 
     def responder(request):
         if is_shopper_request(request) and len(request["messages"]) == 2:

@@ -10,13 +10,25 @@ import json
 
 import pytest
 
+from salessim.api.participants import Observation
 from salessim.llm import ChatRequest, ChatResponse, LLMError, ParsedToolCall, TokenUsage
 from salessim.llm.endpoints import ModelOutputError, call_seed
-from salessim.schema import BigFive, Criterion, Message, Persona, Profile, ShopperAction, ToolResult
+from salessim.schema import (
+    BigFive,
+    Criterion,
+    Message,
+    Persona,
+    Profile,
+    ShopperAction,
+    ToolResult,
+)
 from salessim.schema.run import ModelConfig
-from salessim.shoppers.llm import LLMShopper, detect_role_inversion, parse_text_protocol, shopper_system_prompt
-from salessim.sim.participants import Observation
-
+from salessim.shoppers.llm import (
+    LLMShopper,
+    detect_role_inversion,
+    parse_text_protocol,
+    shopper_system_prompt,
+)
 
 
 @pytest.fixture(autouse=True)

@@ -16,8 +16,8 @@ from salessim.llm import (
     sum_usage,
 )
 from salessim.llm.pricing import PRICES_ENV
-from salessim.llm.testserver import ChatTestServer, Reply
 from salessim.schema import Usage
+from salessim.testing.server import ChatTestServer, Reply
 
 
 def test_builtin_examples_most_specific_wins(monkeypatch):

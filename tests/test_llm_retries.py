@@ -10,10 +10,11 @@ import threading
 import pytest
 
 from salessim.llm import ChatRequest, EndpointConfig, LLMError, OpenAIChatClient
-from salessim.llm.responders import roleplay_responder
-from salessim.llm.testserver import ChatTestServer, Fault
+from salessim.metrics.run import score_run
 from salessim.schema.run import AgentConfig, ModelConfig, RunConfig, ShopperConfig
-from salessim.sim.runner import episode_seed, run_benchmark, score_run
+from salessim.sim.runner import episode_seed, run_benchmark
+from salessim.testing.responders import roleplay_responder
+from salessim.testing.server import ChatTestServer, Fault
 
 HELLO = [{"role": "user", "content": "hello"}]
 
@@ -91,10 +92,10 @@ def test_retries_are_counted_per_episode_and_summed_in_the_summary(tmp_path, per
     assert sum(per_episode) == faults.injected
     assert any(n > 0 for n in per_episode)
     summary = score_run(tmp_path / "run")
-    usage = summary["usage"]["shopper"]
-    assert usage["retries"] == faults.injected
-    assert usage["episodes_with_retries"] == sum(1 for n in per_episode if n)
-    assert usage["calls"] == sum(e.usage["shopper"].calls for e in episodes)
+    usage = summary.usage["shopper"]
+    assert usage.retries == faults.injected
+    assert usage.episodes_with_retries == sum(1 for n in per_episode if n)
+    assert usage.calls == sum(e.usage["shopper"].calls for e in episodes)
 
 
 def test_retries_of_a_call_that_fails_for_good_are_recorded(tmp_path, personas_file):

@@ -12,7 +12,7 @@ import urllib.request
 
 import pytest
 
-from salessim.llm.testserver import FAULT_HEADER, ChatTestServer, Fault
+from salessim.testing.server import FAULT_HEADER, ChatTestServer, Fault
 
 
 def _post(url: str, body: object, headers: dict[str, str] | None = None):
@@ -116,7 +116,7 @@ def _safe_post(url):
 
 def test_command_line_server():
     proc = subprocess.Popen(
-        [sys.executable, "-m", "salessim.llm.testserver", "--port", "0", "--latency-ms", "10", "--echo",
+        [sys.executable, "-m", "salessim.testing.server", "--port", "0", "--latency-ms", "10", "--echo",
          "--quiet", "--fault-every", "2", "--fault", "http_error;status=502"],
         stdout=subprocess.PIPE, text=True,
     )

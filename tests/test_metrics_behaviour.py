@@ -5,7 +5,16 @@ from __future__ import annotations
 
 import pytest
 
-from salessim.metrics import all_metrics, diversity, drift, ideal_match, persuasion, score_episodes, sell, sim_errors
+from salessim.metrics import (
+    all_metrics,
+    diversity,
+    drift,
+    ideal_match,
+    persuasion,
+    score_episodes,
+    sell,
+    sim_errors,
+)
 from salessim.metrics.scoring import summarize
 from tests.test_metrics_builders import STORE, A, S, V, build, make_persona
 
@@ -184,16 +193,16 @@ def test_run_level_lexical_and_disclosure_by_turn_in_summary():
     episodes = [build(*[S(t) for t in LONG_TEXTS[i:] + LONG_TEXTS[:i]], persona_id=f"p{i}") for i in range(4)]
     scores = score_episodes(episodes, personas, STORE)
     summary = summarize(episodes, scores)
-    assert "decision_alignment" in summary and summary["metrics"]["lexical_diversity"]["n"] == 4
-    lex = summary["lexical"]
+    assert summary.decision_alignment is not None and summary.metrics["lexical_diversity"].n == 4
+    lex = summary.lexical
     assert lex["pooled"]["token_budget"] == 200 and lex["pooled"]["mtld"]["mean"] > 0
     assert 0 < lex["cross_persona_similarity"] <= 1  # the same sentences, shuffled: alike
-    assert summary["disclosure_by_turn"]["1"]["n"] == 4
+    assert summary.disclosure_by_turn["1"].n == 4
 
 
 def test_summary_keeps_its_shape_with_only_decision_alignment():
     episodes = [build(S("x", "buy", "best"))]
     scores = score_episodes(episodes, {"p1": P}, STORE, ["decision_alignment"])
     summary = summarize(episodes, scores)
-    assert set(summary) == {"episodes", "metrics", "terminations", "decision_alignment"}
+    assert set(summary.to_json()) == {"episodes", "metrics", "terminations", "decision_alignment"}
 

@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 from salessim.schema import (
-    BigFive, Criterion, Decision, Episode, Message, ParticipantInfo, Persona, Profile, ShopperAction, ToolResult,
+    BigFive,
+    Criterion,
+    Decision,
+    Episode,
+    Message,
+    ParticipantInfo,
+    Persona,
+    Profile,
+    ShopperAction,
+    ToolResult,
 )
 from tests.helpers import FakeStore, laptop
 

@@ -57,7 +57,7 @@ def condition(flaw: str | None, agent: str) -> dict[str, float | None]:
 
     episodes = asyncio.run(run_all())
     summary = summarize(episodes, score_episodes(episodes, {p.id: p for p in personas}, store))
-    return {name: entry["mean"] for name, entry in summary["metrics"].items()}
+    return {name: entry.mean for name, entry in summary.metrics.items()}
 
 
 def _report(metric: str, rows: list[tuple[str, float | None]]) -> None:
@@ -155,7 +155,7 @@ def test_agent_side_ideal_match_separates_helpful_from_pushy_on_infeasible_perso
         episodes = asyncio.run(run_all())
         summary = summarize(episodes, score_episodes(episodes, {p.id: p for p in infeasible}, store,
                                                      ["ideal_match", "sell"]))
-        means[agent] = {k: summary["metrics"][k]["mean"] for k in ("ideal_match", "sell")}
+        means[agent] = {k: summary.metrics[k].mean for k in ("ideal_match", "sell")}
     with capsys.disabled():
         _report("ideal_match (infeasible personas)", [(a, m["ideal_match"]) for a, m in means.items()])
         _report("sell (infeasible personas)", [(a, m["sell"]) for a, m in means.items()])

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 from salessim.metrics import dealbreaker_disclosure, overdisclosure
-from salessim.metrics.episode_view import presentations, pushed_product_ids, shopper_turns
+from salessim.metrics.episode_view import (
+    presentations,
+    pushed_product_ids,
+    shopper_turns,
+)
 from salessim.schema import Criterion
 from tests.test_metrics_builders import STORE, A, S, V, build, make_persona
 

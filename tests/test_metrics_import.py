@@ -10,10 +10,15 @@ from pathlib import Path
 
 import pytest
 
+from salessim.api.rundir import RunDir
 from salessim.cli import main
 from salessim.errors import SalesSimError
-from salessim.importers.official import import_official, parse_preferences, read_personas, read_records
-from salessim.sim.rundir import RunDir
+from salessim.importers.official import (
+    import_official,
+    parse_preferences,
+    read_personas,
+    read_records,
+)
 
 DATA = Path(__file__).parent / "data"
 FIXTURE = DATA / "official_other_shape.json"  # written for SalesSim, not the paper's format
@@ -68,9 +73,9 @@ def test_eval_scores_the_imported_run(imported, capsys):
     assert r["drift"].value == 0.0  # "Windows" and "under $900" agree with the persona
     assert r["dealbreaker_disclosure"].value is None and r["persuasion"].value is None
     assert scores["official-102#0"]["drift"].details["stated"] >= 2
-    assert set(summary["skipped"]) == {"trait_fidelity", "comprehension_realism", "naturalness",
-                                       "judge_decision_alignment"}
-    ref = summary["reference"]
+    assert set(summary.skipped) == {"trait_fidelity", "comprehension_realism", "naturalness",
+                                    "judge_decision_alignment"}
+    ref = summary.reference
     assert ref["reference_dialogues"] == 8 and ref["simulator_episodes"] == 3
     assert ref["lexical"]["token_budget"] > 0 and ref["lexical"]["mtld"]["gap"] is not None
     assert ref["purchase_rate"]["human"] == pytest.approx(5 / 8, abs=1e-3)
@@ -79,7 +84,7 @@ def test_eval_scores_the_imported_run(imported, capsys):
 
 
 def test_eval_with_a_judge_from_the_test_server(imported, capsys):
-    from salessim.llm.testserver import ChatTestServer
+    from salessim.testing.server import ChatTestServer
 
     out, _ = imported
 
@@ -100,16 +105,16 @@ def test_eval_with_a_judge_from_the_test_server(imported, capsys):
               "--judge-samples", "1"])
         assert len(server.chat_requests) == 12
     summary = RunDir(out).read_summary()
-    assert "skipped" not in summary or not summary["skipped"]
-    assert summary["metrics"]["naturalness"]["mean"] == 1.0
-    assert summary["judges"]["naturalness"]["calls"] == 3
-    assert set(summary["judges"]["trait_fidelity_by_trait"]) == {
+    assert summary.skipped is None
+    assert summary.metrics["naturalness"].mean == 1.0
+    assert summary.judges["naturalness"]["calls"] == 3
+    assert set(summary.judges["trait_fidelity_by_trait"]) == {
         "openness", "conscientiousness", "extraversion", "agreeableness", "neuroticism"}
-    assert summary["judge"]["model"] == "judge-test"
+    assert summary.judge["model"] == "judge-test"
     # re-scoring without a judge keeps the verdicts already paid for
     main(["eval", str(out)])
     again = RunDir(out).read_summary()
-    assert again["metrics"]["naturalness"]["mean"] == 1.0 and "naturalness" in again["judges_carried_over"]
+    assert again.metrics["naturalness"].mean == 1.0 and "naturalness" in again.judges_carried_over
     assert "judge judge_decision_alignment" in capsys.readouterr().out
 
 

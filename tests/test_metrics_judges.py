@@ -7,10 +7,16 @@ import json
 
 import pytest
 
-from salessim.llm.testserver import ChatTestServer, Reply
 from salessim.metrics import judges
-from salessim.metrics.judges import JudgeConfig, contradicts_label, judge_episodes, majority, parse_verdict
+from salessim.metrics.judges import (
+    JudgeConfig,
+    contradicts_label,
+    judge_episodes,
+    majority,
+    parse_verdict,
+)
 from salessim.schema import BigFive
+from salessim.testing.server import ChatTestServer, Reply
 from tests.test_metrics_builders import STORE, A, S, build, make_persona
 
 PERSONA = make_persona(big_five=BigFive(openness="High", conscientiousness="Low", extraversion="Extreme High",
@@ -108,7 +114,7 @@ def test_skips_without_conversation_and_when_every_answer_is_invalid(server):
 
 
 def test_missing_persona_and_failed_calls(server):
-    from salessim.llm.testserver import Fault
+    from salessim.testing.server import Fault
 
     out = asyncio.run(judge_episodes([EPISODE], {}, STORE, config(server, samples=1), names=["naturalness"]))
     assert "not found" in out[EPISODE.id]["naturalness"].explanation

@@ -7,7 +7,12 @@ import math
 import numpy as np
 import pytest
 
-from salessim.metrics.stats import Interval, bootstrap_ci, bootstrap_diff_ci, group_means
+from salessim.metrics.stats import (
+    Interval,
+    bootstrap_ci,
+    bootstrap_diff_ci,
+    group_means,
+)
 
 
 def sample(n: int, seed: int = 0) -> list[float]:

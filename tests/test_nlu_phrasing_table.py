@@ -159,6 +159,13 @@ CASES = [
     ("Does it have a touchscreen?", L, []),
     ("Is the OnePlus any good?", P, []),
     ("What's the difference between on-ear and over-ear?", H, []),
+    # asking what a word means, or about the salesperson's word, is not asking for it
+    ("Quick question: what is noise cancelling and do I need it?", H, []),
+    ("Sorry, what does on-ear actually mean?", H, []),
+    ("I'm not very techy: what's ChromeOS?", L, []),
+    ("You mentioned ChromeOS, what does that do for me?", L, []),
+    ("I need Windows. What is ChromeOS?", L, [("os", "==", "Windows")]),
+    ("What is under $500?", L, [("price", "<", 500)]),
     ("I'll take the Anker ones.", H, []),
     # --- facts about a shown product are not wishes ---------------------------------------------------------------------------
     ("The Dell XPS 13 costs $1,299, and that won't work. I can't spend more than $800.", L,

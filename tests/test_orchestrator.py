@@ -4,11 +4,11 @@ import asyncio
 
 import pytest
 
-from salessim.schema import Criterion, ShopperAction as A, ToolCall
+from salessim.api.participants import AgentStep
+from salessim.schema import Criterion, ToolCall
+from salessim.schema import ShopperAction as A
 from salessim.sim.orchestrator import EpisodeLimits, run_episode
-from salessim.sim.participants import AgentStep
 from tests.helpers import ReplayAgent, ReplayShopper, persona
-
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,12 @@ from collections import Counter
 
 import pytest
 
-from salessim.personas import DEFAULT_BENCHMARK_PATH, label_problems, load_archetypes, load_personas
+from salessim.personas import (
+    DEFAULT_BENCHMARK_PATH,
+    label_problems,
+    load_archetypes,
+    load_personas,
+)
 from salessim.personas.library import PERSONA_DATA_DIR, validate_persona_file
 
 

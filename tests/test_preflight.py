@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 from salessim.errors import SalesSimError
-from salessim.llm.responders import roleplay_responder
-from salessim.llm.testserver import ChatTestServer
 from salessim.schema.run import RunConfig
+from salessim.testing.responders import roleplay_responder
+from salessim.testing.server import ChatTestServer
 
 SCRIPT = Path(sys.executable).with_name("salessim")
 

@@ -15,10 +15,23 @@ from PIL import Image
 
 from salessim.metrics.scoring import summarize
 from salessim.schema import (
-    AttributeSpec, CategorySchema, Criterion, Decision, Episode, EpisodeScores, Message,
-    MetricResult, ParticipantInfo, Persona, Product, Profile, ShopperAction, ToolCall, ToolResult,
+    AttributeSpec,
+    CategorySchema,
+    Criterion,
+    Decision,
+    Episode,
+    EpisodeScores,
+    Message,
+    MetricResult,
+    ParticipantInfo,
+    Persona,
+    Product,
+    Profile,
+    ShopperAction,
+    ToolCall,
+    ToolResult,
 )
-from salessim.schema.run import RunConfig, ShopperConfig, AgentConfig
+from salessim.schema.run import AgentConfig, RunConfig, ShopperConfig
 
 XSS = "<script>window.__pwned=1</script>"
 XSS_IMG = '<img src="x" onerror="window.__pwned=2">'
@@ -182,9 +195,11 @@ def make_run_dir(root: Path, name: str, *, sycophantic: bool) -> Path:
     (path / "episodes.jsonl").write_text("".join(e.model_dump_json() + "\n" for e in eps))
     (path / "scores.jsonl").write_text("".join(s.model_dump_json() + "\n" for s in scores))
     summary = summarize(eps, scores)
-    summary.update(run_id=run_id, shopper=cfg.shopper.model_dump(mode="json", exclude_none=True),
-                   agent=cfg.agent.model_dump(mode="json", exclude_none=True), episodes_planned=len(eps))
-    (path / "summary.json").write_text(json.dumps(summary, indent=2))
+    summary.run_id = run_id
+    summary.shopper = cfg.shopper.model_dump(mode="json", exclude_none=True)
+    summary.agent = cfg.agent.model_dump(mode="json", exclude_none=True)
+    summary.episodes_planned = len(eps)
+    (path / "summary.json").write_text(json.dumps(summary.to_json(), indent=2))
     return path
 
 
@@ -199,4 +214,4 @@ def test_fixture_runs_are_valid(tmp_path):
     for p in make_two_runs(tmp_path):
         run = load_run(p)
         assert len(run.episodes) == 3 and len(run.scores) == 3
-        assert run.summary["metrics"]["decision_alignment"]["n"] == 3
+        assert run.summary.metrics["decision_alignment"].n == 3

@@ -10,11 +10,23 @@ from html.parser import HTMLParser
 import pytest
 from typer.testing import CliRunner
 
+from salessim.api.summary import MetricSummary, RunSummary
 from salessim.errors import SalesSimError
 from salessim.report import svg
 from salessim.report.html import build_report, embed_json, render_report
-from salessim.report.leaderboard import build_leaderboard, format_cell, load_run, run_label
-from tests.test_report_fixtures import XSS, XSS_IMG, FakeStore, make_run_dir, make_two_runs
+from salessim.report.leaderboard import (
+    build_leaderboard,
+    format_cell,
+    load_run,
+    run_label,
+)
+from tests.test_report_fixtures import (
+    XSS,
+    XSS_IMG,
+    FakeStore,
+    make_run_dir,
+    make_two_runs,
+)
 
 
 @pytest.fixture
@@ -85,7 +97,7 @@ def test_leaderboard_markdown(two_runs):
 
 def test_markdown_escapes_pipes_in_labels(tmp_path):
     run = load_run(make_run_dir(tmp_path, "r", sycophantic=False))
-    run.summary["shopper"] = {"kind": "llm", "model": {"model": "a|b"}}
+    run.summary.shopper = {"kind": "llm", "model": {"model": "a|b"}}
     md = build_leaderboard([run]).to_markdown()
     assert "llm:a\\|b vs scripted" in md
 
@@ -105,11 +117,12 @@ def test_format_cell():
 
 
 def test_run_label_uses_model_name():
-    from salessim.report.leaderboard import RunData
     from pathlib import Path
 
-    run = RunData(path=Path("x"), meta={}, summary={"shopper": {"kind": "llm", "model": {"model": "gpt-x"}},
-                                                     "agent": {"kind": "scripted"}})
+    from salessim.report.leaderboard import RunData
+
+    summary = RunSummary(episodes=0, shopper={"kind": "llm", "model": {"model": "gpt-x"}}, agent={"kind": "scripted"})
+    run = RunData(path=Path("x"), meta={}, summary=summary)
     assert run_label(run) == "llm:gpt-x vs scripted"
 
 
@@ -117,7 +130,8 @@ def test_summary_is_rebuilt_from_scores_when_missing(tmp_path):
     path = make_run_dir(tmp_path, "r", sycophantic=True)
     (path / "summary.json").unlink()
     run = load_run(path)
-    assert run.summary["metrics"]["decision_alignment"]["n"] == 3
+    assert run.summary.metrics["decision_alignment"].n == 3
+    assert run.summary.run_id == "run-r"  # the fallback summary carries the run id of run.json
     assert build_leaderboard([run]).rows[0].metrics["decision_alignment"]["mean"] == pytest.approx(1 / 3, abs=1e-3)
 
 
@@ -287,9 +301,8 @@ def test_svg_helpers_escape_labels():
 
 
 def _cli(args):
-    from salessim.cli import _register, app
+    from salessim.cli import app
 
-    _register()
     return CliRunner().invoke(app, args)
 
 
@@ -353,9 +366,9 @@ def test_cli_out_is_a_directory(two_runs, tmp_path, capsys, monkeypatch):
 
 def test_run_level_figures_are_listed_and_escaped(two_runs):
     runs = [load_run(p) for p in two_runs]
-    runs[0].summary["lexical"] = {"tokens": 1200, "pooled": {"mtld": {"mean": 41.5, "low": 40.0, "high": 43.0}},
+    runs[0].summary.lexical = {"tokens": 1200, "pooled": {"mtld": {"mean": 41.5, "low": 40.0, "high": 43.0}},
                                   "unit": "tokens <t>", "budgets": [500, 1000]}
-    runs[1].summary["judges"] = {"trait_fidelity": {"skipped": "no --judge-model"}}
+    runs[1].summary.judges = {"trait_fidelity": {"skipped": "no --judge-model"}}
     text = render_report(runs, store=FakeStore())
     table = text.split('class="slices run-level"')[1].split("</table>")[0]
     assert "<td>lexical.tokens</td>" in table and ">1200<" in table
@@ -371,7 +384,7 @@ def test_large_images_are_shrunk_small_ones_kept():
 
     from PIL import Image
 
-    from salessim.report.html import _image_data_url
+    from salessim.report.drilldown import image_data_url
 
     def png(w, h):
         buf = io.BytesIO()
@@ -379,18 +392,18 @@ def test_large_images_are_shrunk_small_ones_kept():
         return buf.getvalue()
 
     small = png(64, 48)
-    assert _image_data_url(small) == "data:image/png;base64," + base64.b64encode(small).decode()
-    big = _image_data_url(png(1200, 900))
+    assert image_data_url(small) == "data:image/png;base64," + base64.b64encode(small).decode()
+    big = image_data_url(png(1200, 900))
     raw = base64.b64decode(big.split(",", 1)[1])
     assert max(Image.open(io.BytesIO(raw)).size) <= 360
-    assert _image_data_url(b"") is None
-    assert _image_data_url(b"not an image").startswith("data:image/png;base64,")
+    assert image_data_url(b"") is None
+    assert image_data_url(b"not an image").startswith("data:image/png;base64,")
 
 
 def test_metrics_without_values_are_not_plotted(two_runs):
     runs = [load_run(p) for p in two_runs]
     for run in runs:
-        run.summary["metrics"]["trait_fidelity"] = {"mean": None, "low": None, "high": None, "n": 0, "not_scored": 3}
+        run.summary.metrics["trait_fidelity"] = MetricSummary(mean=None, low=None, high=None, n=0, not_scored=3)
     text = render_report(runs, store=FakeStore())
     assert 'id="unscored-note"' in text and "trait_fidelity" in text.split('id="unscored-note"')[1][:200]
     bars = text.split('id="metric-bars"')[1].split("</div>")[0]

@@ -12,7 +12,12 @@ import pytest
 
 from salessim.errors import SalesSimError
 from salessim.schema.run import ModelConfig, RunConfig
-from salessim.sim.config import RunOverrides, apply_overrides, check_run_config, load_run_config
+from salessim.sim.config import (
+    RunOverrides,
+    apply_overrides,
+    check_run_config,
+    load_run_config,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "configs" / "runs").glob("*.yaml"))
@@ -136,7 +141,7 @@ def test_override_errors():
 # --------------------------------------------------------------------------------- CLI
 def cli(argv, monkeypatch, capsys):
     """Run ``salessim`` in-process with the runner replaced; returns (exit code, cfg, stderr)."""
-    import salessim.sim.runner as runner
+    import salessim.cli.run_cmd as run_cmd
     from salessim.cli import main
 
     seen = {}
@@ -148,9 +153,9 @@ def cli(argv, monkeypatch, capsys):
             run_dir, ran, already_done, torn_lines = out, 0, 0, 0
         return Outcome()
 
-    monkeypatch.setattr(runner, "run_benchmark", fake_run)
-    monkeypatch.setattr(runner, "score_run", lambda run_dir: {})
-    monkeypatch.setattr("salessim.report.terminal.print_summary", lambda summary, console: None)
+    monkeypatch.setattr(run_cmd, "run_benchmark", fake_run)
+    monkeypatch.setattr(run_cmd, "score_run", lambda run_dir: {})
+    monkeypatch.setattr(run_cmd, "print_summary", lambda summary, console: None)
     try:
         main(argv)
         code = 0
@@ -195,9 +200,9 @@ def test_cli_errors_are_one_line(tmp_path, monkeypatch, capsys, argv, expected):
 
 
 def test_cli_run_json_holds_the_resolved_config_and_no_secret(tmp_path, monkeypatch):
-    from salessim.llm.responders import roleplay_responder
-    from salessim.llm.testserver import ChatTestServer
     from salessim.personas import generate_personas, save_personas
+    from salessim.testing.responders import roleplay_responder
+    from salessim.testing.server import ChatTestServer
 
     key = "sk-SALESSIM-FAKE-CLI-KEY-0123456789"
     personas = tmp_path / "p.jsonl"

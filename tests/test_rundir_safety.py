@@ -17,9 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from salessim.llm.responders import roleplay_responder
-from salessim.llm.testserver import ChatTestServer
-from salessim.sim.rundir import RunDir
+from salessim.api.rundir import RunDir
+from salessim.api.summary import RunSummary
+from salessim.testing.responders import roleplay_responder
+from salessim.testing.server import ChatTestServer
 
 SCRIPT = Path(sys.executable).with_name("salessim")
 
@@ -177,7 +178,7 @@ def test_lock_is_held_inside_run_benchmark(tmp_path):
     from salessim.sim.runner import run_benchmark
 
     out = tmp_path / "run"
-    probe = ("import sys\nfrom salessim.errors import SalesSimError\nfrom salessim.sim.rundir import RunDir\n"
+    probe = ("import sys\nfrom salessim.errors import SalesSimError\nfrom salessim.api.rundir import RunDir\n"
              "try:\n    RunDir(sys.argv[1]).lock('probe').__enter__()\nexcept SalesSimError as e:\n"
              "    print('refused:', e)\nelse:\n    print('acquired')\n")
     seen: list[str] = []
@@ -366,10 +367,11 @@ def test_print_summary_escapes_every_name():
     from salessim.report.terminal import print_summary
 
     entry = {"mean": 0.5, "low": 0.4, "high": 0.6, "n": 2}
-    summary = {"run_id": "r[/]1", "episodes": 2, "terminations": {"error:[bold]x": 2},
-               "metrics": {"decision_alignment": entry, "m[/]": entry},
-               "decision_alignment": {"overall": entry, "graded": entry, "by_category": {"c[/]": entry},
-                                      "by_archetype": {"[red]a": entry}, "failures": {"f[/]": 1}}}
+    summary = RunSummary.parse({
+        "run_id": "r[/]1", "episodes": 2, "terminations": {"error:[bold]x": 2},
+        "metrics": {"decision_alignment": entry, "m[/]": entry},
+        "decision_alignment": {"overall": entry, "graded": entry, "by_category": {"c[/]": entry},
+                               "by_archetype": {"[red]a": entry}, "failures": {"f[/]": 1}}})
     console = Console(record=True, width=300)
     print_summary(summary, console)
     text = console.export_text()

@@ -5,10 +5,11 @@ import json
 
 import pytest
 
+from salessim.api.rundir import RunDir
 from salessim.errors import SalesSimError
+from salessim.metrics.run import score_run
 from salessim.schema.run import RunConfig
-from salessim.sim.rundir import RunDir
-from salessim.sim.runner import episode_seed, run_benchmark, score_run
+from salessim.sim.runner import episode_seed, run_benchmark
 
 
 def cfg(**kw):
@@ -83,8 +84,8 @@ def test_score_run_writes_scores_and_summary(tmp_path):
     out = tmp_path / "run"
     asyncio.run(run_benchmark(cfg(limit=4, episodes_per_persona=1), out))
     summary = score_run(out)
-    assert summary["episodes"] == 4
+    assert summary.episodes == 4
     assert (out / "scores.jsonl").exists() and json.loads((out / "summary.json").read_text())["episodes"] == 4
-    assert "decision_alignment" in summary["metrics"]
+    assert "decision_alignment" in summary.metrics
     meta = json.loads((out / "run.json").read_text())
     assert meta["data"]["catalog_hash"] and meta["data"]["personas_hash"] and meta["seed"] == 3

@@ -1,5 +1,6 @@
 """Aggregation: slices by Big-Five level and agent, consistency across repeated trials."""
 
+from salessim.api.summary import Consistency
 from salessim.metrics.scoring import summarize
 from salessim.schema import BigFive, Decision, EpisodeScores, MetricResult
 from tests.helpers import episode, persona
@@ -24,13 +25,15 @@ def test_consistency_and_slices():
     pa, pb = persona([], "a"), persona([], "b")
     pa.big_five = BigFive(neuroticism="High")
     pb.big_five = BigFive(neuroticism="Low")
-    s = summarize(episodes, scores, {"a": pa, "b": pb})["decision_alignment"]
-    assert s["consistency"] == {"personas": 2, "same_decision": 0.5, "same_alignment": 0.5, "mean_within_std": 0.25}
-    assert s["by_big_five"]["neuroticism"]["High"]["mean"] == 1.0
-    assert s["by_big_five"]["neuroticism"]["Low"]["mean"] == 0.5
-    assert s["by_agent"]["test"]["n"] == 4
+    s = summarize(episodes, scores, {"a": pa, "b": pb}).decision_alignment
+    assert s.consistency == Consistency(personas=2, same_decision=0.5, same_alignment=0.5, mean_within_std=0.25)
+    assert s.by_big_five["neuroticism"]["High"].mean == 1.0
+    assert s.by_big_five["neuroticism"]["Low"].mean == 0.5
+    assert s.by_agent["test"].n == 4
 
 
 def test_no_consistency_without_repeats():
     ep, sc = make("a", 0, Decision(type="leave"), 1.0)
-    assert "consistency" not in summarize([ep], [sc])["decision_alignment"]
+    summary = summarize([ep], [sc])
+    assert summary.decision_alignment.consistency is None
+    assert "consistency" not in summary.to_json()["decision_alignment"]

@@ -7,13 +7,28 @@ import json
 
 import pytest
 
+from salessim.api.participants import Observation
 from salessim.errors import SalesSimError
 from salessim.schema import BigFive, Profile
-from salessim.shoppers import FLAW_NAMES, Flaws, ScriptedShopper, make_scripted_shopper, parse_flaws
+from salessim.shoppers import (
+    FLAW_NAMES,
+    Flaws,
+    ScriptedShopper,
+    make_scripted_shopper,
+    parse_flaws,
+)
 from salessim.shoppers._data import agent_cues
-from salessim.sim.participants import Observation
 from tests.test_shopper_support import (
-    LIGHT_PREF, PRICE_DB, PRODUCTS, RAM_PREF, WINDOWS_DB, StubAgent, persona, run, shopper_says, small_store,
+    LIGHT_PREF,
+    PRICE_DB,
+    PRODUCTS,
+    RAM_PREF,
+    WINDOWS_DB,
+    StubAgent,
+    persona,
+    run,
+    shopper_says,
+    small_store,
 )
 
 STORE = small_store(PRODUCTS)

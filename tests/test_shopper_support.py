@@ -7,9 +7,16 @@ from __future__ import annotations
 
 import asyncio
 
-from salessim.schema import BigFive, Criterion, ParticipantInfo, Persona, Product, Profile
+from salessim.api.participants import AgentStep, Observation
+from salessim.schema import (
+    BigFive,
+    Criterion,
+    ParticipantInfo,
+    Persona,
+    Product,
+    Profile,
+)
 from salessim.sim.orchestrator import EpisodeLimits, run_episode
-from salessim.sim.participants import AgentStep, Observation
 from salessim.store import Store
 from salessim.store.catalog import Catalog, load_categories
 from salessim.store.guides import GuideIndex

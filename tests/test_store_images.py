@@ -10,7 +10,13 @@ from PIL import Image
 from salessim.errors import SalesSimError
 from salessim.schema import Product
 from salessim.store import load_catalog, load_store
-from salessim.store.images import SIZE, ImageRenderer, body_rgb, brand_mark, render_product_png
+from salessim.store.images import (
+    SIZE,
+    ImageRenderer,
+    body_rgb,
+    brand_mark,
+    render_product_png,
+)
 
 
 @pytest.fixture(scope="module")

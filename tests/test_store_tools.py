@@ -12,7 +12,12 @@ import pytest
 
 from salessim.schema import ToolResult
 from salessim.store import Store, StoreTools, default_store, load_store
-from salessim.store.tools import AGENT_TOOLS, SHOPPER_TOOLS, function_spec, parse_docstring
+from salessim.store.tools import (
+    AGENT_TOOLS,
+    SHOPPER_TOOLS,
+    function_spec,
+    parse_docstring,
+)
 
 
 @pytest.fixture(autouse=True)

@@ -5,7 +5,7 @@ import pytest
 pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
-from salessim.train.chat import TokenTranscript, stop_token_ids  # noqa: E402
+from salessim.local.chat import TokenTranscript, stop_token_ids  # noqa: E402
 from salessim.train.tiny import TinyModelConfig, build_tiny_checkpoint  # noqa: E402
 
 pytestmark = pytest.mark.train

@@ -15,9 +15,9 @@ pytestmark = pytest.mark.train
 
 @pytest.fixture(scope="module")
 def checkpoint(tmp_path_factory, store):
+    from salessim.local.generation import SamplingConfig
+    from salessim.local.render import RenderConfig
     from salessim.shoppers.hf import write_shopper_settings
-    from salessim.train.generation import SamplingConfig
-    from salessim.train.render import RenderConfig
     from salessim.train.testing import minute_checkpoint, sample_personas
 
     path = minute_checkpoint(tmp_path_factory.mktemp("hf") / "final", store, sample_personas(4))

@@ -4,11 +4,18 @@ import random
 
 import pytest
 
-from salessim.schema import Criterion, Message
-from salessim.train.render import (
-    ProductRefs, RenderConfig, compact_agent_text, criterion_code, format_action, parse_action, render_card,
-    render_env, render_persona,
+from salessim.local.render import (
+    ProductRefs,
+    RenderConfig,
+    compact_agent_text,
+    criterion_code,
+    format_action,
+    parse_action,
+    render_card,
+    render_env,
+    render_persona,
 )
+from salessim.schema import Criterion, Message
 from tests.helpers import FakeStore, laptop, persona
 
 pytestmark = pytest.mark.train

@@ -6,9 +6,9 @@ import pytest
 torch = pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
+from salessim.local.generation import SamplingConfig  # noqa: E402
+from salessim.local.render import RenderConfig  # noqa: E402
 from salessim.train.config import EnvSection  # noqa: E402
-from salessim.train.generation import SamplingConfig  # noqa: E402
-from salessim.train.render import RenderConfig  # noqa: E402
 
 pytestmark = pytest.mark.train
 

@@ -35,20 +35,19 @@ import re
 from functools import lru_cache
 from typing import Any
 
+from salessim.api.participants import AgentStep, Observation, State, visible_to_agent
 from salessim.llm.endpoints import (
     ModelOutputError,
-    call_seed,
-    chat_request,
-    complete_redacted,
     merge_user_messages,
     sampling_params,
 )
-from salessim.llm.pricing import usage_of
+from salessim.llm.format_retry import OutputProblem, ask_until_usable
 from salessim.llm.prompts import fill, load_prompt_data, render_prompt, with_article
 from salessim.llm.protocol import ChatClient, ChatResponse
-from salessim.schema import Message, ParticipantInfo, Product, ToolCall, Usage
+from salessim.nlu.mentions import mention_products, mentions_unknown_products
+from salessim.schema import Message, ParticipantInfo, Product, ToolCall
 from salessim.schema.run import ModelConfig
-from salessim.sim.participants import AgentStep, Observation, State, visible_to_agent
+from salessim.store.search import filter_keys
 
 __all__ = ["LLMSalesAgent", "find_hallucinated", "find_presented", "recent_tool_product_ids"]
 
@@ -61,7 +60,6 @@ def _data() -> dict[str, Any]:
 
 def _nlu():
     """``(mention_products, mentions_unknown_products)`` from :mod:`salessim.nlu`."""
-    from salessim.nlu.mentions import mention_products, mentions_unknown_products
 
     return mention_products, mentions_unknown_products
 
@@ -220,7 +218,6 @@ class LLMSalesAgent:
     # -- prompt and history ------------------------------------------------------------------------
     def system_prompt(self, category: str) -> str:
         """The system prompt for ``category`` (``data/prompts/agent_system.md``)."""
-        from salessim.store.search import filter_keys
 
         schema = self.store.catalog.schema(category)
         products = self.store.catalog.products(category)
@@ -278,19 +275,21 @@ class LLMSalesAgent:
         return merge_user_messages(messages)
 
     # -- one output -------------------------------------------------------------------------------
-    def _problem(self, response: ChatResponse, tool_names: list[str], tools_on: bool) -> tuple[str, dict] | None:
+    @staticmethod
+    def _problem(response: ChatResponse, tool_names: list[str], tools_on: bool) -> OutputProblem | None:
+        """Why ``response`` cannot be used (None when it can)."""
         text = (response.text or "").strip()
         if response.tool_calls and tools_on:
             for call in response.tool_calls:
                 if call.name not in tool_names:
-                    return "unknown_tool", {"name": call.name or "(no name)"}
+                    return OutputProblem("unknown_tool", {"name": call.name or "(no name)"})
                 if call.parse_error or call.arguments is None:
-                    return ("truncated" if response.truncated else "malformed_tool_json"), {}
+                    return OutputProblem("truncated" if response.truncated else "malformed_tool_json")
             return None
         if response.truncated:
-            return "truncated", {}
+            return OutputProblem("truncated")
         if not text:
-            return "empty", {}
+            return OutputProblem("empty")
         return None
 
     # -- acting ------------------------------------------------------------------------------------
@@ -306,46 +305,21 @@ class LLMSalesAgent:
         tools_on = self.tool_rounds_this_reply(obs.messages) < self.max_tool_rounds
         if not tools_on:
             base = merge_user_messages(base + [{"role": "user", "content": data["answer_now"].strip()}])
-        usage = Usage()
-        reasoning: list[str] = []
-        problems: list[str] = []
-        cached = 0
-        messages = base
-        response: ChatResponse | None = None
-        problem: tuple[str, dict] | None = None
-        for attempt in range(self.model_cfg.max_format_retries + 1):
-            request = chat_request(self.model_cfg, messages, tools=specs,
-                                   tool_choice="auto" if tools_on else "none",
-                                   seed=call_seed(state["seed"], call_index, attempt, "agent"))
-            response = await complete_redacted(self.client, request, self.model_cfg)
-            usage = usage.add(usage_of(response))
-            cached += int(response.cached)
-            if response.reasoning:
-                reasoning.append(response.reasoning)
-            problem = self._problem(response, names, tools_on)
-            if problem is None:
-                break
-            problems.append(problem[0])
-            note = fill(data["format_notes"][problem[0]], **problem[1]).strip()
-            messages = merge_user_messages(base + [{"role": "user", "content": note}])
-
-        assert response is not None
+        tries = await ask_until_usable(self.client, self.model_cfg, base,
+                                       parse=lambda r: (r, self._problem(r, names, tools_on)),
+                                       notes=data["format_notes"], role="agent", episode_seed=state["seed"],
+                                       call_index=call_index, tools=specs, tool_choice="auto" if tools_on else "none")
+        response, usage, meta, joined = tries.response, tries.usage, tries.meta(), tries.reasoning_text
         text = (response.text or "").strip()
         flags: list[str] = []
-        if problem is not None:
+        if not tries.usable:
             if not text:
-                raise ModelOutputError("agent", problems, f"finish_reason={response.finish_reason!r}, "
+                raise ModelOutputError("agent", tries.problems, f"finish_reason={response.finish_reason!r}, "
                                        f"tool calls={[c.name for c in response.tool_calls]}")
             flags.append("format_error")
-        meta: dict[str, Any] = {"llm_calls": len(problems) + (0 if problem is not None else 1)}
-        if problems:
-            meta["format_problems"] = problems
-        if cached:
-            meta["cached_calls"] = cached
         new_state = {**state, "calls": call_index + 1}
-        joined = "\n\n".join(reasoning) or None
 
-        if problem is None and response.tool_calls and tools_on:
+        if tries.usable and response.tool_calls and tools_on:
             calls = [ToolCall(id=f"call_{call_index}_{k}", name=c.name, arguments=c.arguments or {})
                      for k, c in enumerate(response.tool_calls)]
             return AgentStep(text=text, tool_calls=calls, reasoning=joined, flags=flags, usage=usage,

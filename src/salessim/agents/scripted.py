@@ -23,20 +23,30 @@ Both read the shopper with :mod:`salessim.nlu` and reach products only through t
 A message's ``presented_product_ids`` are exactly the products it recommends. Wording lives in
 ``data/agents/scripted.yaml``. The state is a JSON-serialisable dict; randomness is seeded by the
 episode seed and the reply counter.
+
+This module plans tool rounds and picks products; reading the shopper is in
+:mod:`salessim.agents.scripted_reading`, wording the replies in :mod:`salessim.agents.scripted_wording`,
+and what was understood in :mod:`salessim.agents.understanding`.
 """
 
 from __future__ import annotations
 
 import random
-import re
-from functools import lru_cache
 from typing import Any, Literal
 
+from salessim.agents import scripted_reading as reading
+from salessim.agents import scripted_wording as wording
 from salessim.agents import understanding as u
-from salessim.agents._data import agent_text
+from salessim.agents._data import AgentContext
+from salessim.api.participants import AgentStep, Observation, State
 from salessim.errors import SalesSimError
-from salessim.schema import CategorySchema, Criterion, Message, ParticipantInfo, Product, ToolCall, ToolResult
-from salessim.sim.participants import AgentStep, Observation, State
+from salessim.schema import (
+    Criterion,
+    ParticipantInfo,
+    Product,
+    ToolCall,
+    ToolResult,
+)
 
 __all__ = ["ScriptedSalesAgent", "make_scripted_agent", "STRATEGIES"]
 
@@ -46,57 +56,6 @@ ENOUGH_TO_RECOMMEND = 3
 SEARCH_LIMIT = 20
 MAX_SHOWN = 3
 MAX_PUSHES = 2
-_QUESTION = re.compile(r"[^.!?]*\?")
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
-
-
-def _nlu():
-    from salessim import nlu
-
-    return nlu
-
-
-@lru_cache(maxsize=16384)
-def _extract(text: str, category: str) -> tuple:
-    """The NLU's criteria in ``text`` (memoised: shopper phrasings recur across episodes)."""
-    return tuple(_nlu().extract_criteria(text, category))
-
-
-@lru_cache(maxsize=16384)
-def _uses(text: str, category: str) -> tuple:
-    """The NLU's uses in ``text`` (memoised)."""
-    return tuple(_nlu().extract_uses(text, category))
-
-
-def _has(text: str, cues) -> bool:
-    return any(c in text for c in cues)
-
-
-def _fmt(value: Any) -> str:
-    if isinstance(value, float):
-        return f"{value:g}" if value != int(value) else str(int(value))
-    return str(value).replace("_", " ")
-
-
-class _Ctx:
-    """Per-category data the agent needs (schema, cue lists), built once."""
-
-    def __init__(self, category: str):
-        from salessim.nlu.lexicon import category_schema
-
-        self.category = category
-        self.schema: CategorySchema = category_schema(category)
-        data = agent_text()
-        self.data = data
-        self.text = data["text"]
-        self.complaint_cues = [c.lower() for c in data["complaint_cues"]]
-        self.alt_cues = [c.lower() for c in data["alternatives_cues"]]
-        self.question_cues = [c.lower() for c in data["question_cues"]]
-        self.not_question_cues = [c.lower() for c in data.get("not_question_cues", [])]
-        self.ask_order = list(data["ask_order"].get(category, ["price"]))
-        self.use_attrs: dict[str, list[str]] = dict(data["use_attributes"].get(category, {}))
-        self.visual = set(self.schema.visual_only)
-        self.labels = dict(self.text["labels"].get(category, {}))
 
 
 class ScriptedSalesAgent:
@@ -112,13 +71,13 @@ class ScriptedSalesAgent:
         self.strategy = strategy
         self.info = ParticipantInfo(kind="pushy" if strategy == "pushy" else "scripted",
                                     params={"strategy": strategy})
-        self._ctx: dict[str, _Ctx] = {}
+        self._ctx: dict[str, AgentContext] = {}
 
     # ------------------------------------------------------------------ state
-    def _context(self, category: str) -> _Ctx:
+    def _context(self, category: str) -> AgentContext:
         ctx = self._ctx.get(category)
         if ctx is None:
-            ctx = self._ctx[category] = _Ctx(category)
+            ctx = self._ctx[category] = AgentContext(category)
         return ctx
 
     def start(self, category: str, seed: int) -> State:
@@ -143,68 +102,6 @@ class ScriptedSalesAgent:
             "push": {"product_id": None, "count": 0},
         }
 
-    # ------------------------------------------------------------------ reading the shopper
-    def _read_shopper(self, ctx: _Ctx, m: Message, st: State) -> None:
-        text = (m.text or "").strip()
-        if not text or (m.action is not None and m.action.type != "say"):
-            return
-        low = text.lower()
-        nlu = _nlu()
-        turn = st["turn"]
-        complaint = bool(st["last_presented"]) and _has(low, ctx.complaint_cues)
-        questions = [q for q in _QUESTION.findall(text)
-                     if _has(q.lower(), ctx.question_cues) and not _has(q.lower(), ctx.not_question_cues)]
-        if questions:
-            turn["question"] = questions[0].strip()
-        statement = text
-        for q in questions:  # "what does ChromeOS mean?" asks about ChromeOS, it does not ask for it
-            statement = statement.replace(q, " ")
-        try:
-            extracted = _extract(self._mask_names(st, statement), ctx.category)
-        except Exception:  # noqa: BLE001 - a reading failure leaves the understanding unchanged
-            extracted = []
-        changed = u.merge_statement(st["criteria"], extracted, complaint=complaint)
-        if changed:
-            turn["new_info"] = True
-        try:
-            uses = list(_uses(text, ctx.category))
-        except Exception:  # noqa: BLE001
-            uses = []
-        for use in uses:
-            name = str(use)
-            if name not in st["uses"]:
-                st["uses"].append(name)
-        st["use_text"] = (st["use_text"] + " " + low)[-2000:]
-        if complaint:
-            shown = [u.card_product(st["cards"][p], ctx.category) for p in st["last_presented"] if p in st["cards"]]
-            try:
-                named = list(nlu.mention_products(text, shown))
-            except Exception:  # noqa: BLE001
-                named = []
-            for pid in named:
-                if pid not in st["rejected"]:
-                    st["rejected"].append(pid)
-            turn["complaint"] = True
-        if _has(low, ctx.alt_cues):
-            turn["more"] = True
-
-    @staticmethod
-    def _mask_names(st: State, text: str) -> str:
-        """``text`` with the names of products shown so far replaced by "it", so that naming a
-        product ("the Apple Aerobook") is not read as a wish for its brand or size."""
-        names: set[str] = set()
-        for pid in st["presented"]:
-            card = st["cards"].get(pid)
-            if not card or not card.get("name"):
-                continue
-            name = str(card["name"])
-            names.add(name)
-            short = re.sub(r"\s*\([^)]*\)\s*$", "", name).strip()
-            if len(short.split()) >= 2:
-                names.add(short)
-        for name in sorted(names, key=len, reverse=True):
-            text = re.sub(re.escape(name), "it", text, flags=re.IGNORECASE)
-        return text
 
     # ------------------------------------------------------------------ acting
     async def act(self, obs: Observation, state: State) -> tuple[AgentStep, State]:
@@ -221,7 +118,7 @@ class ScriptedSalesAgent:
             st["turn"] = {}
             for m in new:
                 if m.role == "shopper":
-                    self._read_shopper(ctx, m, st)
+                    reading.read_shopper(ctx, m, st)
             step = self._plan(ctx, st)
         if not step.tool_calls:
             st["replies"] += 1
@@ -241,7 +138,7 @@ class ScriptedSalesAgent:
     def _criteria(self, st: State) -> list[Criterion]:
         return u.understood(st["criteria"])
 
-    def _next_question(self, ctx: _Ctx, st: State) -> str | None:
+    def _next_question(self, ctx: AgentContext, st: State) -> str | None:
         known = set(st["criteria"])
         hinted: list[str] = []
         haystack = " ".join(st["uses"]).lower() + " " + st["use_text"]
@@ -254,7 +151,7 @@ class ScriptedSalesAgent:
             return attr
         return None
 
-    def _plan(self, ctx: _Ctx, st: State) -> AgentStep:
+    def _plan(self, ctx: AgentContext, st: State) -> AgentStep:
         turn = st["turn"]
         calls: list[ToolCall] = []
         purposes: dict[str, dict[str, Any]] = {}
@@ -274,7 +171,7 @@ class ScriptedSalesAgent:
         st["pending"] = {"mode": mode, "ask": ask, "purposes": purposes}
         return AgentStep(tool_calls=calls)
 
-    def _search_calls(self, ctx: _Ctx, st: State, purposes: dict[str, dict[str, Any]]) -> list[ToolCall]:
+    def _search_calls(self, ctx: AgentContext, st: State, purposes: dict[str, dict[str, Any]]) -> list[ToolCall]:
         crits = [c for c in self._criteria(st) if c.attribute not in ctx.visual]
         dbs = [c for c in crits if c.kind == "dealbreaker"]
         prefs = [c for c in crits if c.kind == "preference"]
@@ -302,33 +199,11 @@ class ScriptedSalesAgent:
         return calls
 
     # ------------------------------------------------------------------ replying
-    def _respond(self, ctx: _Ctx, st: State, results: dict[str, ToolResult]) -> AgentStep:
+    def _respond(self, ctx: AgentContext, st: State, results: dict[str, ToolResult]) -> AgentStep:
         pending = st["pending"]
         return self._compose(ctx, st, pending["mode"], pending.get("ask"), pending["purposes"], results)
 
-    def _guide_answer(self, ctx: _Ctx, rng: random.Random, purposes, results) -> str:
-        for cid, purpose in purposes.items():
-            if purpose["kind"] != "guide":
-                continue
-            res = results.get(cid)
-            sections = (res.content or {}).get("sections") if res is not None and not res.error else None
-            if not sections:
-                return rng.choice(ctx.text["guide_none"])
-            sentences = [s for s in _SENTENCE_END.split(str(sections[0].get("text", "")).strip()) if s]
-            snippet = " ".join(sentences[:2]).strip()
-            if not snippet:
-                return rng.choice(ctx.text["guide_none"])
-            return rng.choice(ctx.text["guide_answer"]).format(snippet=snippet)
-        return ""
-
-    def _question_text(self, ctx: _Ctx, attr: str, rng: random.Random) -> str:
-        asks = ctx.text["ask"]
-        if attr in asks:
-            return rng.choice(asks[attr])
-        label = ctx.labels.get(attr, attr.replace("_", " "))
-        return rng.choice(asks["default"]).format(label=label)
-
-    def _compose(self, ctx: _Ctx, st: State, mode: str, ask: str | None, purposes, results) -> AgentStep:
+    def _compose(self, ctx: AgentContext, st: State, mode: str, ask: str | None, purposes, results) -> AgentStep:
         rng = self._rng(st)
         turn = st["turn"]
         parts: list[str] = []
@@ -336,20 +211,20 @@ class ScriptedSalesAgent:
             parts.append(rng.choice(ctx.text["greeting"]))
         elif turn.get("new_info") and rng.random() < 0.6:
             parts.append(rng.choice(ctx.text["ack"]))
-        guide = self._guide_answer(ctx, rng, purposes, results)
+        guide = wording.guide_answer(ctx, rng, purposes, results)
         if guide:
             parts.append(guide)
         if mode == "ask" and ask is not None:
             st["asked"].append(ask)
             st["questions"] += 1
-            parts.append(self._question_text(ctx, ask, rng))
+            parts.append(wording.question(ctx, ask, rng))
             return AgentStep(text=" ".join(parts))
         text, shown, pushed = self._recommend(ctx, st, rng, purposes, results)
         parts.append(text)
         meta = {"pushed_product_id": pushed} if pushed else {}
         return AgentStep(text=" ".join(p for p in parts if p), presented_product_ids=shown, meta=meta)
 
-    def _candidates(self, ctx: _Ctx, st: State, purposes, results, kind: str) -> list[Product]:
+    def _candidates(self, ctx: AgentContext, st: State, purposes, results, kind: str) -> list[Product]:
         out: dict[str, Product] = {}
         for cid, purpose in purposes.items():
             if purpose["kind"] != kind:
@@ -364,7 +239,7 @@ class ScriptedSalesAgent:
                 out.setdefault(card["id"], u.card_product(card, ctx.category))
         return list(out.values())
 
-    def _recommend(self, ctx: _Ctx, st: State, rng: random.Random, purposes,
+    def _recommend(self, ctx: AgentContext, st: State, rng: random.Random, purposes,
                    results) -> tuple[str, list[str], str | None]:
         """The recommendation text, the products it presents and the pushed one (pushy only)."""
         crits = self._criteria(st)
@@ -385,17 +260,17 @@ class ScriptedSalesAgent:
             again = st["push"]["count"] >= 1
             st["push"] = {"product_id": push.id, "count": st["push"]["count"] + 1}
             key = "push_again" if again else "push"
-            lines = [rng.choice(ctx.text[key]).format(name=push.name, price=_fmt(push.price),
-                                                      reasons=self._reasons(ctx, push, crits),
+            lines = [rng.choice(ctx.text[key]).format(name=push.name, price=wording.fmt(push.price),
+                                                      reasons=wording.reasons(ctx, push, crits),
                                                       singular=ctx.schema.singular)]
             if picks:
                 lines.append(rng.choice(ctx.text["push_alternatives"]))
-                lines.extend(self._items(ctx, picks, crits, rng))
+                lines.extend(wording.items(ctx, picks, crits, rng))
             lines.append(rng.choice(ctx.text["closing"]))
             return " ".join(lines), [push.id, *(p.id for p in picks)], push.id
 
         if not picks:
-            needs = self._needs(ctx, dbs)
+            needs = wording.needs(ctx, dbs)
             if pool and wants_more:
                 return rng.choice(ctx.text["nothing_more"]).format(needs=needs), [], None
             return rng.choice(ctx.text["nothing_fits"]).format(needs=needs), [], None
@@ -406,16 +281,16 @@ class ScriptedSalesAgent:
         else:
             intro_key = "recommend_again_intro"
         lines = [rng.choice(ctx.text[intro_key])]
-        lines.extend(self._items(ctx, picks, crits, rng))
+        lines.extend(wording.items(ctx, picks, crits, rng))
         closing = None
         nxt = self._next_question(ctx, st)
         if nxt is not None and rng.random() < 0.5:
             st["asked"].append(nxt)
-            closing = self._question_text(ctx, nxt, rng)
+            closing = wording.question(ctx, nxt, rng)
         lines.append(closing or rng.choice(ctx.text["closing"]))
         return " ".join(lines), [p.id for p in picks], None
 
-    def _push_pick(self, ctx: _Ctx, st: State, purposes, results, dbs: list[Criterion],
+    def _push_pick(self, ctx: AgentContext, st: State, purposes, results, dbs: list[Criterion],
                    honest: list[Product]) -> Product | None:
         push = st["push"]
         if push["count"] >= MAX_PUSHES or not dbs:
@@ -437,62 +312,6 @@ class ScriptedSalesAgent:
         pricier.sort(key=lambda p: (-u.score(p, crits), p.price, p.id))
         return pricier[0]
 
-    # ------------------------------------------------------------------ wording
-    def _reasons(self, ctx: _Ctx, p: Product, crits: list[Criterion]) -> str:
-        facts_table = ctx.text["facts"].get(ctx.category, {})
-        attrs: list[str] = []
-        for c in crits:
-            if c.attribute not in ctx.visual and c.attribute != "price" and u.check(p, c):
-                attrs.append(c.attribute)
-        for a in ctx.ask_order:
-            if a != "price" and a not in attrs:
-                attrs.append(a)
-        facts = []
-        for a in attrs:
-            if a in ctx.visual or a not in p.attributes or a not in facts_table:
-                continue
-            entry = facts_table[a]
-            v = p.attributes[a]
-            if isinstance(entry, dict):
-                facts.append(entry["yes" if v else "no"])
-            else:
-                facts.append(entry.format(v=_fmt(v)))
-            if len(facts) >= 3:
-                break
-        return ", ".join(facts) if facts else ctx.text["reasons_none"]
-
-    def _items(self, ctx: _Ctx, picks: list[Product], crits: list[Criterion], rng: random.Random) -> list[str]:
-        """One line per distinct product; variants that differ only in looks share a line."""
-        lines = []
-        for group in _variants(picks):
-            p = group[0]
-            key = "item" if len(group) == 1 else "item_variants"
-            lines.append(rng.choice(ctx.text[key]).format(name=p.name, price=_fmt(p.price), n=len(group),
-                                                          reasons=self._reasons(ctx, p, crits)))
-        return lines
-
-    def _needs(self, ctx: _Ctx, dbs: list[Criterion]) -> str:
-        t = ctx.text
-        parts = []
-        for c in dbs:
-            label = t["labels_short"].get(c.attribute, c.attribute.replace("_", " "))
-            spec = ctx.schema.attribute(c.attribute)
-            if spec is not None and spec.type == "bool":
-                want = bool(c.value) if c.op == "==" else not bool(c.value)
-                parts.append(t["need_bool"]["yes" if want else "no"].format(label=label))
-                continue
-            unit = t["units"].get(c.attribute, "")
-            if isinstance(c.value, list):
-                v = " or ".join(str(x) for x in c.value)
-            elif unit == "$":
-                v = f"${_fmt(c.value)}"
-            else:
-                v = f"{_fmt(c.value)}{unit}"
-            parts.append(t["need"][c.op].format(label=label, v=v))
-        if not parts:
-            return t["needs_none"]
-        return ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1]
-
 
 def _copy_state(state: State) -> State:
     """A copy of the agent state safe to change: containers are copied one level down (the agent
@@ -508,19 +327,11 @@ def _copy_state(state: State) -> State:
     return out
 
 
-def _variants(products: list[Product]) -> list[list[Product]]:
-    """Products grouped by what the agent can see (name, price and card attributes), in order."""
-    groups: dict[tuple, list[Product]] = {}
-    for p in products:
-        key = (p.name, tuple(sorted((k, str(v)) for k, v in p.attributes.items())))
-        groups.setdefault(key, []).append(p)
-    return list(groups.values())
-
 
 def _take(ranked: list[Product], limit: int) -> list[Product]:
     """Up to ``limit`` products from ``ranked``, keeping look-alike variants of a pick together."""
     out: list[Product] = []
-    for group in _variants(ranked):
+    for group in wording.variants(ranked):
         room = limit - len(out)
         if room <= 0:
             break

@@ -6,29 +6,41 @@ import sys
 
 import typer
 
-from salessim.errors import SalesSimError
-
-app = typer.Typer(
-    name="salessim",
-    help="SalesSim: benchmark and train LLM shopper simulators in an offline retail store.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
+from salessim.cli import (
+    import_cmd,
+    personas_cmd,
+    plugins_cmd,
+    report_cmd,
+    run_cmd,
+    store_cmd,
+    train_cmd,
 )
+from salessim.errors import SalesSimError
 
 PROG = "salessim"
 
 
-def _register() -> None:
-    """Add every command group. Heavy imports (torch, the LLM SDK) stay inside the commands."""
-    from salessim.cli import import_cmd, personas_cmd, report_cmd, run_cmd, store_cmd, train_cmd
+def build_app() -> typer.Typer:
+    """The typer app with every command group. Heavy imports (torch, the LLM SDK) stay inside the
+    commands."""
+    cli = typer.Typer(
+        name=PROG,
+        help="SalesSim: benchmark and train LLM shopper simulators in an offline retail store.",
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+    )
+    run_cmd.register(cli)
+    import_cmd.register(cli)
+    report_cmd.register(cli)
+    cli.add_typer(store_cmd.app, name="store")
+    cli.add_typer(personas_cmd.app, name="personas")
+    train_cmd.register(cli)
+    plugins_cmd.register(cli)
+    return cli
 
-    run_cmd.register(app)
-    import_cmd.register(app)
-    report_cmd.register(app)
-    app.add_typer(store_cmd.app, name="store")
-    app.add_typer(personas_cmd.app, name="personas")
-    train_cmd.register(app)
+
+app = build_app()
 
 
 def _click_base(name: str) -> type[BaseException] | None:
@@ -62,7 +74,6 @@ def usage_error_line(exc: BaseException) -> str:
 def main(argv: list[str] | None = None) -> None:
     """Entry point: runs the app; user errors and usage errors become one line on stderr with exit
     code 2 (never a traceback); Ctrl-C exits 130."""
-    _register()
     click_exception = _click_base("ClickException")
     try:
         rc = app(args=argv, prog_name=PROG, standalone_mode=False)

@@ -7,7 +7,9 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from salessim.api.summary import RunSummary
 from salessim.errors import SalesSimError
+from salessim.metrics.judges import JudgeConfig
 
 
 def judge_config(model: str | None, base_url: str | None, api_key_env: str | None, samples: int,
@@ -18,7 +20,6 @@ def judge_config(model: str | None, base_url: str | None, api_key_env: str | Non
             raise SalesSimError("--judge-base-url / --judge-api-key-env need --judge-model", where="--judge-model",
                                 hint="Name the judge model, e.g. --judge-model gpt-4o-mini.")
         return None
-    from salessim.metrics.judges import JudgeConfig
 
     return JudgeConfig(model=model, base_url=base_url, api_key_env=api_key_env, samples=samples,
                        temperature=temperature, concurrency=concurrency, cache=cache)
@@ -30,10 +31,10 @@ def _num(x, nd: int = 3) -> str:
     return f"{x:.{nd}f}" if isinstance(x, float) else str(x)
 
 
-def print_eval_extras(summary: dict, console: Console | None = None) -> None:
+def print_eval_extras(summary: RunSummary, console: Console | None = None) -> None:
     """Print the run-level lexical figures, skipped/judge notes and reference gaps of a summary."""
     console = console or Console()
-    lex = summary.get("lexical")
+    lex = summary.lexical
     if lex:
         pooled = lex.get("pooled") or {}
         parts = [f"words/turn {_num(lex.get('words_per_turn'), 1)}"]
@@ -48,7 +49,7 @@ def print_eval_extras(summary: dict, console: Console | None = None) -> None:
         if lex.get("cross_persona_similarity") is not None:
             parts.append(f"cross-persona similarity {_num(lex['cross_persona_similarity'])}")
         console.print("lexical (shopper): " + escape(", ".join(parts)))
-    judges = summary.get("judges") or {}
+    judges = summary.judges or {}
     by_trait = judges.get("trait_fidelity_by_trait")
     if by_trait:
         console.print("trait fidelity by trait: " + escape(", ".join(f"{t} {v['mean']:.2f}" for t, v in by_trait.items())))
@@ -57,11 +58,11 @@ def print_eval_extras(summary: dict, console: Console | None = None) -> None:
             console.print(f"judge {escape(str(name))}: agreement {_num(entry['agreement'])}, "
                           f"{entry['contradiction_flags']} contradiction flag(s), {entry['calls']} call(s), "
                           f"${entry['cost_usd']:.4f}")
-    skipped = summary.get("skipped") or {}
+    skipped = summary.skipped or {}
     if skipped:
         reasons = sorted(set(skipped.values()))
         console.print(f"[dim]{escape(', '.join(sorted(skipped)) + ': ' + '; '.join(reasons))}[/dim]")
-    ref = summary.get("reference")
+    ref = summary.reference
     if ref:
         t = Table(title=f"simulator vs human reference ({ref['reference_dialogues']} dialogues, "
                         f"{ref['simulator_episodes']} episodes)")

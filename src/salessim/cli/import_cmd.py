@@ -8,6 +8,8 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from salessim.importers.official import import_official as run_import
+
 console = Console()
 
 
@@ -29,7 +31,6 @@ def import_official(
     (written to OUT/catalog.yaml) and decision alignment is scored. What could not be mapped is
     listed in OUT/import_notes.json.
     """
-    from salessim.importers.official import import_official as run_import
 
     report = run_import(file, out, category=category, catalog=catalog, skip_bad=skip_bad)
     d = report["decisions"]

@@ -8,9 +8,29 @@ from pathlib import Path
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from salessim.errors import SalesSimError
+from salessim.personas.generator import (
+    check_parameters,
+    generate_personas,
+    load_catalog_products,
+    resolve_categories,
+    summarize,
+)
+from salessim.personas.labels import label_problems
+from salessim.personas.library import (
+    SPLITS,
+    dump_personas,
+    find_persona,
+    load_archetypes,
+    load_personas,
+    load_surnames,
+    save_personas,
+    validate_persona_file,
+)
+from salessim.store import load_catalog
 
 app = typer.Typer(help="Generate, list, show and validate persona files.", no_args_is_help=True)
 
@@ -25,8 +45,6 @@ def _console(stderr: bool = False) -> Console:
 
 
 def _load(file: str | None):
-    from salessim.personas.library import load_personas
-
     return load_personas(Path(file) if file else None)
 
 
@@ -46,10 +64,7 @@ def generate(
         None, "--archetypes", help="Archetypes YAML file. Default: the built-in archetypes."),
 ) -> None:
     """Generate labelled, train/test-split personas from the archetypes and the built-in catalog."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    from salessim.personas.generator import check_parameters, generate_personas, resolve_categories
-    from salessim.personas.library import dump_personas, load_archetypes, load_surnames, save_personas
 
     check_parameters(n, test_fraction, infeasible_share)
     cats = [c.strip() for c in categories.split(",") if c.strip()] if categories is not None else None
@@ -78,8 +93,6 @@ def generate(
 
 
 def _print_summary(console: Console, personas) -> None:
-    from salessim.personas.generator import summarize
-
     table = Table(title="Generated personas")
     for col in ("category", "total", "feasible", "infeasible", "test", "train"):
         table.add_column(col, justify="left" if col == "category" else "right")
@@ -98,7 +111,6 @@ def list_personas(
     limit: int = typer.Option(50, "--limit", help="Show at most this many rows (0 = all)."),
 ) -> None:
     """List personas as a table (id, split, archetype, name, knowledge, criteria, labels)."""
-    from salessim.personas.library import SPLITS
 
     if split is not None and split not in SPLITS:
         raise SalesSimError(f"unknown split '{split}'", hint=f"Use one of: {', '.join(SPLITS)}.")
@@ -150,7 +162,6 @@ def show(
     as_json: bool = typer.Option(False, "--json", help="Print the persona as JSON instead."),
 ) -> None:
     """Show one persona in full: profile, traits, goal, criteria with phrasings, labels, ideal products."""
-    from salessim.personas.library import find_persona
 
     persona = find_persona(_load(file), persona_id)
     if as_json:
@@ -181,8 +192,6 @@ def show(
     if persona.ideal_product_ids:
         catalog = None
         try:
-            from salessim.store import load_catalog
-
             catalog = load_catalog()
         except Exception:  # the listing still works with ids only
             catalog = None
@@ -203,13 +212,9 @@ def validate(
         False, "--check-labels", help="Also recompute feasible / ideal_product_ids against the built-in catalog."),
 ) -> None:
     """Check a persona file: lists every problem and exits with code 2, or prints 'OK: N personas'."""
-    from salessim.personas.library import validate_persona_file
 
     personas, problems = validate_persona_file(file)
     if check_labels and personas:
-        from salessim.personas.generator import load_catalog_products
-        from salessim.personas.labels import label_problems
-
         categories = sorted({p.category for p in personas})
         try:
             products = load_catalog_products(categories)

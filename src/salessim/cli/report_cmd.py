@@ -7,6 +7,10 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
+from salessim.report.html import build_report, check_report_out
+from salessim.report.leaderboard import build_leaderboard, load_run
+
+
 def report(
     run_dirs: list[Path] = typer.Argument(..., help="One or more run directories written by `salessim run`."),
     out: Path = typer.Option(Path("report.html"), "--out", help="Where to write the HTML report."),
@@ -16,8 +20,6 @@ def report(
 ) -> None:
     """Print the leaderboard of RUN_DIRs and write one self-contained HTML report (leaderboard,
     plots, slices, per-episode drill-down with transcripts, products and metric explanations)."""
-    from salessim.report.html import build_report, check_report_out
-    from salessim.report.leaderboard import build_leaderboard, load_run
 
     check_report_out(out)  # before anything is printed
     runs = [load_run(p, with_episodes=False) for p in run_dirs]  # fails early on a bad directory

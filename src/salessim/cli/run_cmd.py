@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as _dt
+import re
 import signal
 import sys
 from pathlib import Path
@@ -12,10 +13,31 @@ from typing import Optional
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
+from salessim.api.rundir import RunDir
+from salessim.cli.eval_extra import judge_config, print_eval_extras
 from salessim.errors import SalesSimError
+from salessim.metrics.run import score_run
+from salessim.report.terminal import print_summary
 from salessim.schema.run import RunConfig
+from salessim.shoppers import parse_flaws
+from salessim.sim.config import (
+    RunOverrides,
+    apply_overrides,
+    check_run_config,
+    load_run_config,
+    parse_params,
+    preflight_run,
+)
+from salessim.sim.runner import load_run_personas, resume_config, run_benchmark
 
 console = Console()
 
@@ -23,7 +45,6 @@ console = Console()
 def _parse_flaws(text: str | None) -> dict[str, float]:
     if not text:
         return {}
-    from salessim.shoppers import parse_flaws
 
     return parse_flaws(text).model_dump()
 
@@ -41,7 +62,6 @@ def _given(ctx: typer.Context, name: str) -> bool:
 
 def _label(kind: str, model) -> str:
     """A short, path-safe name of a participant for the default run directory."""
-    import re
 
     text = f"{kind}-{model.model.rsplit('/', 1)[-1]}" if kind == "llm" and model is not None else kind
     return re.sub(r"[^A-Za-z0-9._-]+", "_", text)
@@ -52,9 +72,11 @@ def run(
     config: Optional[Path] = typer.Option(None, "--config", help="YAML run config (see configs/runs/); flags given here override it."),
     personas: Optional[Path] = typer.Option(None, "--personas", help="Persona file (JSONL/YAML). Default: the built-in benchmark."),
     split: str = typer.Option("test", "--split", help="Which split to simulate: test, train or all."),
-    shopper: str = typer.Option("scripted", "--shopper", help="Shopper simulator: scripted, llm (needs --shopper-model) or hf:PATH."),
+    shopper: str = typer.Option("scripted", "--shopper", help="Shopper simulator: scripted, llm (needs --shopper-model), hf:PATH, a plug-in name or MODULE:ATTR of your own class (`salessim plugins` lists them)."),
+    shopper_param: Optional[list[str]] = typer.Option(None, "--shopper-param", help="KEY=VALUE passed to the shopper's class or factory (repeatable; values read as YAML)."),
     shopper_flaws: Optional[str] = typer.Option(None, "--shopper-flaws", help="Flaw knobs of the scripted shopper, e.g. sycophancy=0.8,overdisclosure=0.5 (also forget_dealbreaker, indecision)."),
-    agent: str = typer.Option("scripted", "--agent", help="Sales agent: scripted (helpful), pushy (persuasion probe) or llm (needs --agent-model)."),
+    agent: str = typer.Option("scripted", "--agent", help="Sales agent: scripted (helpful), pushy (persuasion probe), llm (needs --agent-model), a plug-in name or MODULE:ATTR."),
+    agent_param: Optional[list[str]] = typer.Option(None, "--agent-param", help="KEY=VALUE passed to the agent's class or factory (repeatable)."),
     limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Simulate only the first N personas."),
     episodes_per_persona: int = typer.Option(1, "--episodes-per-persona", min=1, help="Trials per persona."),
     seed: int = typer.Option(0, "--seed", help="Run seed; every episode seed derives from it."),
@@ -82,8 +104,6 @@ def run(
     summary.json. LLM participants: --shopper-model/--agent-model with --base-url, or --config
     (docs/llm-endpoints.md).
     """
-    from salessim.sim.config import RunOverrides, apply_overrides, check_run_config, load_run_config, preflight_run
-    from salessim.sim.runner import run_benchmark, score_run
 
     if split not in ("test", "train", "all"):
         raise SalesSimError(f"unknown split {split!r}", where="--split", hint="Use test, train or all.")
@@ -99,6 +119,8 @@ def run(
         personas=str(personas) if personas else None,
         limit=limit,
         shopper_flaws=_parse_flaws(shopper_flaws) if shopper_flaws else None,
+        shopper_params=parse_params(shopper_param, "--shopper-param"),
+        agent_params=parse_params(agent_param, "--agent-param"),
         shopper_model=shopper_model, base_url=base_url, api_key_env=api_key_env, vision=vision,
         tool_calling=tool_calling, temperature=temperature, agent_model=agent_model,
         agent_base_url=agent_base_url, agent_api_key_env=agent_api_key_env,
@@ -106,8 +128,6 @@ def run(
         **typed,
     )
     cfg = apply_overrides(base, overrides)
-    from salessim.sim.rundir import RunDir
-    from salessim.sim.runner import load_run_personas, resume_config
 
     if out is None:
         stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
@@ -154,7 +174,6 @@ def run(
             _warn(f"{out}/episodes.jsonl: dropped {_torn(outcome.torn_lines)} at its end (a process died "
                   "mid-write); cut from the file, its episode ran again")
         summary = score_run(outcome.run_dir)
-    from salessim.report.terminal import print_summary
 
     print_summary(summary, console)
     console.print(f"run directory: {escape(str(outcome.run_dir))}  (ran {outcome.ran}, already done {outcome.already_done})",
@@ -201,7 +220,7 @@ def _warn(text: str) -> None:
 
 def eval_(
     run_dir: Path = typer.Argument(..., help="A run directory written by `salessim run` (or `salessim import-official`)."),
-    metrics: Optional[str] = typer.Option(None, "--metrics", help="Comma-separated metric names (default: all default metrics)."),
+    metrics: Optional[str] = typer.Option(None, "--metrics", help="Comma-separated metrics: names (`salessim metrics list`) or MODULE:ATTR of your own (default: all default metrics)."),
     judge_model: Optional[str] = typer.Option(None, "--judge-model", help="Run the LLM-judge metrics with this model (trait fidelity, comprehension realism, naturalness, judge decision alignment)."),
     judge_base_url: Optional[str] = typer.Option(None, "--judge-base-url", help="OpenAI-compatible endpoint of the judge (default: https://api.openai.com/v1)."),
     judge_api_key_env: Optional[str] = typer.Option(None, "--judge-api-key-env", help="Name of the environment variable holding the judge's API key (never the key itself)."),
@@ -216,16 +235,13 @@ def eval_(
     LLM-judge metrics run only with --judge-model (otherwise skipped, with the reason shown).
     --reference compares the shopper's language and behaviour with human dialogues.
     """
-    from salessim.cli.eval_extra import judge_config, print_eval_extras
-    from salessim.report.terminal import print_summary
-    from salessim.sim.runner import score_run
 
     names = [m.strip() for m in metrics.split(",") if m.strip()] if metrics else None
     judge = judge_config(judge_model, judge_base_url, judge_api_key_env, judge_samples, judge_temperature,
                          judge_concurrency, judge_cache)
     summary = score_run(run_dir, metric_names=names, judge=judge, reference=reference)
-    if summary.get("torn_lines_dropped"):
-        _warn(f"{run_dir}/episodes.jsonl: left out {_torn(summary['torn_lines_dropped'])} at its end (a process "
+    if summary.torn_lines_dropped:
+        _warn(f"{run_dir}/episodes.jsonl: left out {_torn(summary.torn_lines_dropped)} at its end (a process "
               f"died mid-write); `salessim run --resume --out {run_dir}` cuts it and runs that episode again")
     print_summary(summary, console)
     print_eval_extras(summary, console)

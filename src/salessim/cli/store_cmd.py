@@ -11,6 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from salessim.errors import SalesSimError
+from salessim.store import default_store, load_catalog
 
 app = typer.Typer(help="Browse the built-in store: search products, show one, render its image.", no_args_is_help=True)
 
@@ -52,7 +53,6 @@ def search(
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="How many products to show.")] = 10,
 ) -> None:
     """Search one category by words and filters and print the ranked products."""
-    from salessim.store import default_store
 
     store = default_store()
     tools = store.tools(category)
@@ -80,7 +80,6 @@ def search(
 @app.command()
 def show(product_id: Annotated[str, typer.Argument(help="The product id, e.g. lap-001.")]) -> None:
     """Show every attribute of one product, the visual-only ones marked (tools never reveal those)."""
-    from salessim.store import default_store
 
     store = default_store()
     product = store.catalog.require(product_id)
@@ -105,7 +104,6 @@ def image(
     out: Annotated[Path | None, typer.Option("--out", "-o", help="PNG file to write (default: <id>.png).")] = None,
 ) -> None:
     """Render a product's picture to a PNG file."""
-    from salessim.store import default_store
 
     data = default_store().image_png(product_id)
     target = out or Path(f"{product_id}.png")
@@ -120,7 +118,6 @@ def image(
 @app.command()
 def categories() -> None:
     """List the product categories with their product counts and attributes."""
-    from salessim.store import default_store
 
     store = default_store()
     table = Table(title="categories (* = visual only)")
@@ -139,7 +136,6 @@ def validate(
     categories_dir: Annotated[Path | None, typer.Option("--categories-dir", help="Directory of category schema *.yaml files (default: built-in).")] = None,
 ) -> None:
     """Check a catalog against its category schemas; lists every problem (exit code 2) or prints OK."""
-    from salessim.store import load_catalog
 
     catalog = load_catalog(catalog_dir, categories_dir)
     counts = ", ".join(f"{len(catalog.products(c))} {c}" for c in catalog.categories)

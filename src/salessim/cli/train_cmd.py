@@ -6,6 +6,7 @@ without the extra; a missing extra is a one-line error naming ``pip install -e "
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 from typing import Any
 
@@ -14,15 +15,18 @@ from rich.console import Console
 from rich.markup import escape
 
 from salessim.errors import SalesSimError
-from salessim.train.generation import TRAIN_EXTRA_HINT
+from salessim.local.generation import TRAIN_EXTRA_HINT
+from salessim.train.config import load_config
+from salessim.train.grpo import run_grpo
+from salessim.train.sft import run_sft
 
 console = Console()
 app = typer.Typer(help="Train a shopper model: SFT cold start, then UserGRPO (needs the train extra).",
                   no_args_is_help=True)
 
-def _require(*modules: str) -> None:
-    import importlib
 
+def _require(*modules: str) -> None:
+    """Raise a clear error when one of ``modules`` (the training stack) is not installed."""
     for name in modules:
         try:
             importlib.import_module(name)
@@ -75,11 +79,9 @@ def sft(config: Path = typer.Option(..., "--config", help="SFT config (YAML), e.
 
     Saves <output_dir>/final (a Hugging Face checkpoint usable as --shopper hf:<output_dir>/final).
     """
-    from salessim.train.config import load_config
 
     cfg = load_config(config, "sft")
     _require("torch", "transformers")
-    from salessim.train.sft import run_sft
 
     final = run_sft(cfg, progress=_Reporter())
     final = escape(str(final))
@@ -91,13 +93,11 @@ def grpo(config: Path = typer.Option(..., "--config", help="UserGRPO config (YAM
 
     Saves <output_dir>/final and checkpoints; benchmark it with: salessim run --shopper hf:<output_dir>/final
     """
-    from salessim.train.config import load_config
 
     cfg = load_config(config, "grpo")
     _require("torch", "transformers", "trl", "datasets")
     if cfg.model.lora is not None:
         _require("peft")
-    from salessim.train.grpo import run_grpo
 
     final = run_grpo(cfg, progress=_Reporter())
     final = escape(str(final))

@@ -1,5 +1,5 @@
 """The LLM client layer: one small protocol, an OpenAI-compatible client, a response cache,
-prices and usage accounting, and a scriptable local test server.
+prices and usage accounting (the scriptable local test server is :mod:`salessim.testing`).
 
 Typical use::
 
@@ -9,14 +9,23 @@ Typical use::
         base_url="http://localhost:8000/v1", model="Qwen/Qwen3-8B")), ResponseCache())
     response = await client.complete(ChatRequest(messages=[{"role": "user", "content": "hi"}], seed=1))
 
-The LiteLLM backend (``salessim.llm.litellm_client``) and the test server
-(``salessim.llm.testserver``) are imported from their modules.
+The LiteLLM backend (``salessim.llm.litellm_client``) is imported from its module.
 """
 
-from salessim.llm.cache import CACHE_ENV, CachedClient, ResponseCache, default_cache_dir, request_key
+from salessim.llm.cache import (
+    CACHE_ENV,
+    CachedClient,
+    ResponseCache,
+    default_cache_dir,
+    request_key,
+)
 from salessim.llm.errors import LLMError
 from salessim.llm.openai_client import EndpointConfig, OpenAIChatClient, resolve_api_key
-from salessim.llm.parsing import parse_chat_completion, parse_tool_arguments, split_think
+from salessim.llm.parsing import (
+    parse_chat_completion,
+    parse_tool_arguments,
+    split_think,
+)
 from salessim.llm.pricing import (
     CostEstimate,
     ModelPrice,
@@ -26,7 +35,13 @@ from salessim.llm.pricing import (
     sum_usage,
     usage_of,
 )
-from salessim.llm.protocol import ChatClient, ChatRequest, ChatResponse, ParsedToolCall, TokenUsage
+from salessim.llm.protocol import (
+    ChatClient,
+    ChatRequest,
+    ChatResponse,
+    ParsedToolCall,
+    TokenUsage,
+)
 from salessim.llm.retry import RetryPolicy
 
 __all__ = [

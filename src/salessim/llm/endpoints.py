@@ -9,18 +9,19 @@ redaction in error messages, and the error that ends an episode as ``error:forma
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
 import hashlib
 import os
 from typing import Any
+from urllib.parse import urlsplit
 
 from salessim.errors import SalesSimError
 from salessim.llm.cache import CachedClient, ResponseCache
 from salessim.llm.errors import LLMError
-from salessim.llm.openai_client import EndpointConfig, OpenAIChatClient
+from salessim.llm.openai_client import EndpointConfig, OpenAIChatClient, resolve_api_key
 from salessim.llm.pricing import load_price_table
 from salessim.llm.protocol import ChatClient, ChatRequest, ChatResponse
+from salessim.llm.retry import classify_exception
 from salessim.schema.run import ModelConfig
 
 #: Where to find the usual endpoints (for error hints and docs).
@@ -46,7 +47,6 @@ class ModelOutputError(SalesSimError):
 
 def check_base_url(url: str, *, where: str) -> None:
     """Fail with a one-line error unless ``url`` is a well-formed http(s) URL with a host."""
-    from urllib.parse import urlsplit
 
     problem = None
     try:
@@ -71,10 +71,9 @@ def check_endpoint(model: ModelConfig, *, where: str = "model", timeout_s: float
     reached, refuses the key, or has no such path (a base URL without ``/v1``) is a
     :class:`SalesSimError` naming the setting; a server that answers but does not list the model
     gives a warning (returned). The API key variable must be set (same error as the client's)."""
+    # lazy: the openai SDK (~0.35 s), only for LLM participants
     from openai import OpenAI
 
-    from salessim.llm.openai_client import resolve_api_key
-    from salessim.llm.retry import classify_exception
 
     url = model.base_url or ""
     check_base_url(url, where=f"{where}.base_url")

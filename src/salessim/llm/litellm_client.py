@@ -17,7 +17,11 @@ from typing import Any
 from pydantic import model_validator
 
 from salessim.errors import SalesSimError
-from salessim.llm.openai_client import EndpointConfig, endpoint_semaphore, resolve_api_key
+from salessim.llm.openai_client import (
+    EndpointConfig,
+    endpoint_semaphore,
+    resolve_api_key,
+)
 from salessim.llm.parsing import parse_chat_completion
 from salessim.llm.pricing import PriceTable, load_price_table
 from salessim.llm.protocol import ChatRequest, ChatResponse
@@ -28,7 +32,7 @@ def import_litellm() -> Any:
     """Import LiteLLM offline-safe, or raise a :class:`SalesSimError` saying how to install it."""
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
     try:
-        import litellm  # noqa: PLC0415 - optional, heavy dependency imported on demand
+        import litellm  # lazy: optional, heavy dependency imported on demand
     except ImportError:
         raise SalesSimError(
             "the LiteLLM backend needs the optional 'litellm' package, which is not installed",

@@ -171,6 +171,7 @@ class OpenAIChatClient:
         """The SDK client bound to the running loop."""
         loop = asyncio.get_running_loop()
         if self._sdk is None or self._sdk_loop is not loop:
+            # lazy: the openai SDK (~0.35 s), only for LLM participants
             from openai import AsyncOpenAI
 
             self._sdk = AsyncOpenAI(

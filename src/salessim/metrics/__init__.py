@@ -7,7 +7,7 @@ holds the final definition):
 - ``dealbreaker_disclosure`` (:mod:`~salessim.metrics.dealbreaker_disclosure`);
 - ``overdisclosure`` (:mod:`~salessim.metrics.overdisclosure`);
 - ``lexical_diversity`` (:mod:`~salessim.metrics.diversity`; pooled run-level figures in
-  ``summary["lexical"]``);
+  ``RunSummary.lexical``);
 - ``persuasion`` (:mod:`~salessim.metrics.persuasion`) and ``drift`` (:mod:`~salessim.metrics.drift`);
 - ``simulator_errors`` (:mod:`~salessim.metrics.sim_errors`);
 - ``ideal_match`` and ``sell`` (:mod:`~salessim.metrics.ideal_match`, :mod:`~salessim.metrics.sell`),

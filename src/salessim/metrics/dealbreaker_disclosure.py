@@ -30,10 +30,10 @@ violating_product, deadline, at_stake, timely), ``at_stake``, ``timely``, and ``
 
 from __future__ import annotations
 
+from salessim.api.metric import Metric
 from salessim.constraints import satisfies
 from salessim.metrics.episode_view import (
     criteria_disclosed_at,
-    is_infrastructure_failure,
     presentations,
     presented_names,
     shopper_turns,
@@ -59,14 +59,13 @@ def compute_topic(episode: Episode, persona: Persona, store) -> MetricResult:
 
 
 def _score(episode: Episode, persona: Persona, store, level: str) -> MetricResult:
-    name, version = (NAME, VERSION) if level == "value" else (TOPIC_NAME, TOPIC_VERSION)
+    metric = METRIC if level == "value" else TOPIC_METRIC
     dealbreakers = persona.dealbreakers
     if not dealbreakers:
-        return MetricResult(metric=name, version=version, value=None,
-                            explanation="the persona has no dealbreakers")
-    if is_infrastructure_failure(episode):
-        return MetricResult(metric=name, version=version, value=None, details={"termination": episode.termination},
-                            explanation=f"not scored: the episode ended with {episode.termination}")
+        return metric.result(value=None,
+                             explanation="the persona has no dealbreakers")
+    if (skipped := metric.skip_failed(episode)) is not None:
+        return skipped
     turns = shopper_turns(episode)
     names = presented_names(episode, store)
     stated_at: dict[int, tuple[int, int]] = {}
@@ -115,11 +114,15 @@ def _score(episode: Episode, persona: Persona, store, level: str) -> MetricResul
         "stated_share": round(len(stated_at) / len(dealbreakers), 6),
     }
     if at_stake == 0:
-        return MetricResult(metric=name, version=version, value=None, details=details,
-                            explanation="no presented product broke a dealbreaker: nothing was at stake")
+        return metric.result(value=None, details=details,
+                             explanation="no presented product broke a dealbreaker: nothing was at stake")
     late = [r["key"] for r in rows if r["at_stake"] and not r["timely"]]
     why = f"{timely}/{at_stake} at-stake dealbreaker(s) stated in time"
     if late:
         why += "; late or never: " + ", ".join(late)
-    return MetricResult(metric=name, version=version, value=round(timely / at_stake, 6), details=details,
-                        explanation=why)
+    return metric.result(value=round(timely / at_stake, 6), details=details,
+                         explanation=why)
+
+
+METRIC = Metric(NAME, VERSION, compute, DESCRIPTION)
+TOPIC_METRIC = Metric(TOPIC_NAME, TOPIC_VERSION, compute_topic, TOPIC_DESCRIPTION)

@@ -25,11 +25,13 @@ shopper, or bought):
 
 from __future__ import annotations
 
+from salessim.api.metric import Metric
 from salessim.constraints import is_valid, max_utility, utility, violated_dealbreakers
 from salessim.schema import Episode, MetricResult, Persona
 
 NAME = "decision_alignment"
 VERSION = "1.0"
+DESCRIPTION = "chose what the persona would choose among the presented products"
 
 FAILURE_KINDS = (
     "bought_dealbreaker_violation",
@@ -52,18 +54,16 @@ def aligned_decision(presented, persona: Persona) -> tuple[str, list[str], float
 
 def compute(episode: Episode, persona: Persona, store) -> MetricResult:
     """Score one episode's final decision against the persona (see the module docstring)."""
+    if (skipped := METRIC.skip_failed(episode)) is not None:
+        return skipped
     term = episode.termination
-    if term == "timeout" or (term.startswith("error:") and term != "error:invalid_product"):
-        return MetricResult(metric=NAME, version=VERSION, value=None,
-                            explanation=f"not scored: the episode ended with {term}",
-                            details={"termination": term})
     catalog = store.catalog
     params = episode.shopper.params
     if params.get("imported_from") and not params.get("catalog") and not any(
             catalog.get(p) for p in episode.presented_product_ids):
-        return MetricResult(metric=NAME, version=VERSION, value=None, details={"termination": term},
-                            explanation="imported without a catalog: its products cannot be looked up "
-                                        "(import with --catalog, or use judge_decision_alignment with --judge-model)")
+        return METRIC.result(value=None, details={"termination": term},
+                             explanation="imported without a catalog: its products cannot be looked up "
+                             "(import with --catalog, or use judge_decision_alignment with --judge-model)")
     presented = []
     for pid in episode.presented_product_ids:
         product = catalog.get(pid)
@@ -85,7 +85,7 @@ def compute(episode: Episode, persona: Persona, store) -> MetricResult:
 
     def fail(kind: str, why: str, regret: float = 1.0) -> MetricResult:
         details.update(failure=kind, regret=round(regret, 6), graded=round(1 - regret, 6))
-        return MetricResult(metric=NAME, version=VERSION, value=0.0, details=details, explanation=why)
+        return METRIC.result(value=0.0, details=details, explanation=why)
 
     if term == "error:invalid_product":
         return fail("invalid_action", "the shopper tried to buy a product that is not in this category")
@@ -94,8 +94,8 @@ def compute(episode: Episode, persona: Persona, store) -> MetricResult:
         return fail("no_decision", f"no decision before the episode ended ({term})")
     if decision.type == "leave":
         if aligned == "leave":
-            return MetricResult(metric=NAME, version=VERSION, value=1.0, details=details,
-                                explanation="left, and no presented product met every dealbreaker")
+            return METRIC.result(value=1.0, details=details,
+                                 explanation="left, and no presented product met every dealbreaker")
         return fail("left_with_valid_option",
                     f"left although {len(best_ids)} presented product(s) met every dealbreaker, "
                     f"e.g. {best_ids[0]}")
@@ -109,9 +109,12 @@ def compute(episode: Episode, persona: Persona, store) -> MetricResult:
                     + "; ".join(c.key for c in broken))
     u = utility(product, persona.criteria)
     if product.id in best_ids:
-        return MetricResult(metric=NAME, version=VERSION, value=1.0, details=details,
-                            explanation=f"bought {product.id}, a best valid presented product (utility {u:g})")
+        return METRIC.result(value=1.0, details=details,
+                             explanation=f"bought {product.id}, a best valid presented product (utility {u:g})")
     regret = max(0.0, (best_u - u) / total_w)
     return fail("bought_suboptimal",
                 f"bought {product.id} (utility {u:g}) while {best_ids[0]} (utility {best_u:g}) was presented",
                 regret=regret)
+
+
+METRIC = Metric(NAME, VERSION, compute, DESCRIPTION)

@@ -13,7 +13,7 @@ Per episode (metric ``lexical_diversity``, deterministic):
 - details: ``tokens``, ``turns``, ``words_per_turn`` (tokens / turns), ``mtld``, ``hdd``
   (sample 42; None under 42 tokens), ``distinct_1``, ``distinct_2`` (n-grams within turns).
 
-Per run (:func:`run_lexical_summary`, stored as ``summary["lexical"]`` by
+Per run (:func:`run_lexical_summary`, stored as ``RunSummary.lexical`` by
 :func:`salessim.metrics.scoring.summarize`):
 
 - **pooled** MTLD, HD-D, distinct-1 and distinct-2 over the shopper turns of ALL episodes at a
@@ -33,8 +33,15 @@ from collections import defaultdict
 from functools import lru_cache
 from typing import Any
 
+from salessim.api.metric import Metric
 from salessim.metrics.episode_view import is_infrastructure_failure
-from salessim.metrics.lexical import cross_similarity, distinct_n, hdd, mtld, pooled_diversity
+from salessim.metrics.lexical import (
+    cross_similarity,
+    distinct_n,
+    hdd,
+    mtld,
+    pooled_diversity,
+)
 from salessim.metrics.text import tokenize
 from salessim.schema import Episode, MetricResult, Persona
 
@@ -71,18 +78,17 @@ def text_stats(turn_texts: list[str]) -> dict[str, Any]:
 
 def compute(episode: Episode, persona: Persona, store) -> MetricResult:
     """Score one episode (see the module docstring)."""
-    if is_infrastructure_failure(episode):
-        return MetricResult(metric=NAME, version=VERSION, value=None, details={"termination": episode.termination},
-                            explanation=f"not scored: the episode ended with {episode.termination}")
+    if (skipped := METRIC.skip_failed(episode)) is not None:
+        return skipped
     texts = episode.shopper_texts()
     if not texts:
-        return MetricResult(metric=NAME, version=VERSION, value=None, explanation="the shopper never said anything")
+        return METRIC.result(value=None, explanation="the shopper never said anything")
     stats = text_stats(texts)
     if stats["mtld"] is None:
-        return MetricResult(metric=NAME, version=VERSION, value=None, details=stats,
-                            explanation=f"too short for MTLD: {stats['tokens']} tokens (< {MIN_TOKENS_MTLD})")
-    return MetricResult(metric=NAME, version=VERSION, value=stats["mtld"], details=stats,
-                        explanation=f"MTLD {stats['mtld']:.1f} tokens over {stats['tokens']} tokens")
+        return METRIC.result(value=None, details=stats,
+                             explanation=f"too short for MTLD: {stats['tokens']} tokens (< {MIN_TOKENS_MTLD})")
+    return METRIC.result(value=stats["mtld"], details=stats,
+                         explanation=f"MTLD {stats['mtld']:.1f} tokens over {stats['tokens']} tokens")
 
 
 def pooled_figures(texts_by_episode: list[list[str]], budget: int, draws: int = POOLED_DRAWS,
@@ -109,7 +115,7 @@ def run_lexical_summary(episodes: list[Episode]) -> dict[str, Any]:
         by_persona[ep.persona_id].extend(ep.shopper_texts())
     total = sum(len(tok(t)) for turns in texts_by_episode for t in turns)
     n_turns = sum(len(t) for t in texts_by_episode)
-    summary: dict[str, Any] = {
+    figures: dict[str, Any] = {
         "unit": "tokens (salessim.metrics.text.tokenize); MTLD in tokens, HD-D/distinct-n ratios",
         "tokens": total,
         "turns": n_turns,
@@ -119,11 +125,14 @@ def run_lexical_summary(episodes: list[Episode]) -> dict[str, Any]:
     }
     budget = next((b for b in POOLED_BUDGETS if b <= total), None)
     if budget is not None:
-        summary["pooled"] = pooled_figures(texts_by_episode, budget, tokenizer=tok)
+        figures["pooled"] = pooled_figures(texts_by_episode, budget, tokenizer=tok)
     else:
-        summary["pooled_note"] = f"only {total} tokens: below the smallest pooled budget {POOLED_BUDGETS[-1]}"
+        figures["pooled_note"] = f"only {total} tokens: below the smallest pooled budget {POOLED_BUDGETS[-1]}"
     groups = [g for g in by_persona.values() if g]
     if len(groups) >= 2:
-        summary["cross_persona_similarity"] = _round(cross_similarity(groups, tokenizer=tok))
-        summary["personas"] = len(groups)
-    return summary
+        figures["cross_persona_similarity"] = _round(cross_similarity(groups, tokenizer=tok))
+        figures["personas"] = len(groups)
+    return figures
+
+
+METRIC = Metric(NAME, VERSION, compute, DESCRIPTION)

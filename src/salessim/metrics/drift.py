@@ -15,10 +15,10 @@ Definition (deterministic):
 
 from __future__ import annotations
 
+from salessim.api.metric import Metric
 from salessim.metrics.episode_view import (
     contradicted,
     extract,
-    is_infrastructure_failure,
     item_key,
     presented_names,
     shopper_turns,
@@ -32,9 +32,8 @@ DESCRIPTION = "share of the criteria the shopper stated that contradict its pers
 
 def compute(episode: Episode, persona: Persona, store) -> MetricResult:
     """Score one episode (see the module docstring)."""
-    if is_infrastructure_failure(episode):
-        return MetricResult(metric=NAME, version=VERSION, value=None, details={"termination": episode.termination},
-                            explanation=f"not scored: the episode ended with {episode.termination}")
+    if (skipped := METRIC.skip_failed(episode)) is not None:
+        return skipped
     stated: dict[str, int] = {}
     bad: dict[str, dict] = {}
     names = presented_names(episode, store)
@@ -48,11 +47,14 @@ def compute(episode: Episode, persona: Persona, store) -> MetricResult:
             if hits:
                 bad[key] = {"stated": key, "turn": turn.number, "contradicts": [persona.criteria[k].key for k in hits]}
     if not stated:
-        return MetricResult(metric=NAME, version=VERSION, value=None,
-                            explanation="the shopper stated no criterion")
+        return METRIC.result(value=None,
+                             explanation="the shopper stated no criterion")
     details = {"stated": len(stated), "count": len(bad), "contradictions": list(bad.values()),
                "contradicted_criteria": sorted({k for b in bad.values() for k in b["contradicts"]})}
     value = len(bad) / len(stated)
     why = (f"{len(bad)}/{len(stated)} stated criteria contradict the persona"
            + (": " + "; ".join(f"{b['stated']} vs {', '.join(b['contradicts'])}" for b in bad.values()) if bad else ""))
-    return MetricResult(metric=NAME, version=VERSION, value=round(value, 6), details=details, explanation=why)
+    return METRIC.result(value=round(value, 6), details=details, explanation=why)
+
+
+METRIC = Metric(NAME, VERSION, compute, DESCRIPTION)

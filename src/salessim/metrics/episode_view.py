@@ -39,6 +39,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from salessim import nlu
+from salessim.nlu.extract import spelled_names
+from salessim.nlu.topics import topic_attributes
 from salessim.schema import Criterion, Episode, Message
 
 __all__ = [
@@ -173,10 +176,8 @@ def pushed_product_ids(episode: Episode) -> dict[str, int]:
 
 
 def is_infrastructure_failure(episode: Episode) -> bool:
-    """True when the episode ended by a timeout or an error other than an invalid purchase:
-    such episodes say nothing about the simulator and most metrics leave them unscored."""
-    term = episode.termination
-    return term == "timeout" or (term.startswith("error:") and term != "error:invalid_product")
+    """:attr:`Episode.infrastructure_failure` (kept as a function for the metrics that filter lists)."""
+    return episode.infrastructure_failure
 
 
 # ------------------------------------------------------------------------ text understanding
@@ -237,7 +238,6 @@ def _names_in(text: str, names: tuple[str, ...]) -> tuple[str, ...]:
     stays shared in the cache whatever was presented."""
     if not names:
         return ()
-    from salessim.nlu.extract import spelled_names
 
     return spelled_names(text, names)
 
@@ -250,15 +250,11 @@ def extract(text: str, category: str, names: tuple[str, ...] = ()) -> tuple:
 
 @lru_cache(maxsize=200_000)
 def _extract(text: str, category: str, names: tuple[str, ...]) -> tuple:
-    from salessim import nlu
-
     return tuple(nlu.extract_criteria(text, category, product_names=names or None))
 
 
 @lru_cache(maxsize=400_000)
 def _disclosed_one(criterion_json: str, text: str, category: str, names: tuple[str, ...]) -> bool:
-    from salessim import nlu
-
     criterion = Criterion.model_validate_json(criterion_json)
     return bool(nlu.disclosed(criterion, list(_extract(text, category, names))))
 
@@ -280,8 +276,6 @@ LEVELS = ("value", "topic")
 
 @lru_cache(maxsize=200_000)
 def _topics(text: str, category: str, names: tuple[str, ...]) -> frozenset[str]:
-    from salessim.nlu.topics import topic_attributes
-
     return frozenset(topic_attributes(text, category, names))
 
 
@@ -326,7 +320,6 @@ def item_key(item: Any) -> str:
 def contradicted(criteria: list[Criterion], item: Any) -> list[int]:
     """Indices of the ``criteria`` that the extracted ``item`` contradicts
     (:func:`salessim.nlu.contradicts`)."""
-    from salessim import nlu
 
     return [k for k, c in enumerate(criteria) if nlu.contradicts(c, [item])]
 

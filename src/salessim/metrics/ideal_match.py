@@ -22,8 +22,13 @@ from __future__ import annotations
 
 import re
 
+from salessim.api.metric import Metric
 from salessim.constraints import satisfies
-from salessim.metrics.episode_view import criteria_disclosed, is_infrastructure_failure, presented_names, shopper_turns
+from salessim.metrics.episode_view import (
+    criteria_disclosed,
+    presented_names,
+    shopper_turns,
+)
 from salessim.schema import Episode, MetricResult, Persona
 
 NAME = "ideal_match"
@@ -48,9 +53,8 @@ def says_nothing_fits(text: str) -> bool:
 
 def compute(episode: Episode, persona: Persona, store) -> MetricResult:
     """Score one episode (see the module docstring)."""
-    if is_infrastructure_failure(episode):
-        return MetricResult(metric=NAME, version=VERSION, value=None, details={"termination": episode.termination},
-                            explanation=f"not scored: the episode ended with {episode.termination}")
+    if (skipped := METRIC.skip_failed(episode)) is not None:
+        return skipped
     agent_msgs = [(i, m) for i, m in enumerate(episode.messages) if m.role == "agent"]
     if persona.ideal_product_ids:
         ideal = set(persona.ideal_product_ids)
@@ -58,13 +62,13 @@ def compute(episode: Episode, persona: Persona, store) -> MetricResult:
         details = {"feasible": True, "ideal_product_ids": sorted(ideal)[:20],
                    "recommended_ideal": [p for _, p in hits], "first_at": hits[0][0] if hits else None}
         if hits:
-            return MetricResult(metric=NAME, version=VERSION, value=1.0, details=details,
-                                explanation=f"recommended ideal product {hits[0][1]}")
-        return MetricResult(metric=NAME, version=VERSION, value=0.0, details=details,
-                            explanation=f"never recommended one of the {len(ideal)} ideal product(s)")
+            return METRIC.result(value=1.0, details=details,
+                                 explanation=f"recommended ideal product {hits[0][1]}")
+        return METRIC.result(value=0.0, details=details,
+                             explanation=f"never recommended one of the {len(ideal)} ideal product(s)")
     if persona.feasible is not False:
-        return MetricResult(metric=NAME, version=VERSION, value=None,
-                            explanation="the persona has no ideal-set label (feasible unknown)")
+        return METRIC.result(value=None,
+                             explanation="the persona has no ideal-set label (feasible unknown)")
     said_at = next((i for i, m in agent_msgs if says_nothing_fits(m.text)), None)
     stated_at: dict[int, int] = {}
     names = presented_names(episode, store)
@@ -90,4 +94,7 @@ def compute(episode: Episode, persona: Persona, store) -> MetricResult:
         why = "infeasible persona: the agent never said that nothing fits"
     else:
         why = "infeasible persona: the agent recommended products breaking stated dealbreakers: " + "; ".join(pushed_against[:3])
-    return MetricResult(metric=NAME, version=VERSION, value=1.0 if ok else 0.0, details=details, explanation=why)
+    return METRIC.result(value=1.0 if ok else 0.0, details=details, explanation=why)
+
+
+METRIC = Metric(NAME, VERSION, compute, DESCRIPTION)

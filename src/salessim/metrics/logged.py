@@ -16,7 +16,11 @@ figures, over the episodes that carry the log, at topic level
 
 from __future__ import annotations
 
-from salessim.metrics.episode_view import criteria_disclosed_at, presented_names, shopper_turns
+from salessim.metrics.episode_view import (
+    criteria_disclosed_at,
+    presented_names,
+    shopper_turns,
+)
 from salessim.schema import Episode, Persona
 
 

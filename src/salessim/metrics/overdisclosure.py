@@ -35,9 +35,9 @@ figure compared with human dialogues by ``salessim eval --reference``; the repor
 
 from __future__ import annotations
 
+from salessim.api.metric import Metric
 from salessim.metrics.episode_view import (
     criteria_disclosed_at,
-    is_infrastructure_failure,
     new_attributes_per_turn,
     presented_names,
     shopper_turns,
@@ -53,15 +53,14 @@ TOPIC_DESCRIPTION = "share of the persona's criterion topics made known unprompt
 
 
 def _score(episode: Episode, persona: Persona, store, level: str) -> MetricResult:
-    name, version = (NAME, VERSION) if level == "value" else (TOPIC_NAME, TOPIC_VERSION)
+    metric = METRIC if level == "value" else TOPIC_METRIC
     if not persona.criteria:
-        return MetricResult(metric=name, version=version, value=None, explanation="the persona has no criteria")
-    if is_infrastructure_failure(episode):
-        return MetricResult(metric=name, version=version, value=None, details={"termination": episode.termination},
-                            explanation=f"not scored: the episode ended with {episode.termination}")
+        return metric.result(value=None, explanation="the persona has no criteria")
+    if (skipped := metric.skip_failed(episode)) is not None:
+        return skipped
     turns = shopper_turns(episode)
     if not turns:
-        return MetricResult(metric=name, version=version, value=None, explanation="the shopper never said anything")
+        return metric.result(value=None, explanation="the shopper never said anything")
     names = presented_names(episode, store)
     criteria = persona.criteria
     units = ([c.key for c in criteria] if level == "value"
@@ -97,11 +96,11 @@ def _score(episode: Episode, persona: Persona, store, level: str) -> MetricResul
         "multi_turn_share": round(sum(1 for c in per_turn if c >= 2) / n_turns, 6),
         "first_turn_share": round(first_share, 6),
     }
-    return MetricResult(
-        metric=name, version=version, value=round(first_share, 6), details=details,
-        explanation=(f"{per_turn[0]}/{len(units)} {what} in the first turn; "
-                     f"{details['mean_per_turn']:.2f} new per turn over {n_turns} turn(s)"),
-    )
+    return metric.result(
+                         value=round(first_share, 6), details=details,
+                         explanation=(f"{per_turn[0]}/{len(units)} {what} in the first turn; "
+                         f"{details['mean_per_turn']:.2f} new per turn over {n_turns} turn(s)"),
+                         )
 
 
 def compute(episode: Episode, persona: Persona, store) -> MetricResult:
@@ -112,3 +111,7 @@ def compute(episode: Episode, persona: Persona, store) -> MetricResult:
 def compute_topic(episode: Episode, persona: Persona, store) -> MetricResult:
     """Score one episode at topic level (see the module docstring)."""
     return _score(episode, persona, store, "topic")
+
+
+METRIC = Metric(NAME, VERSION, compute, DESCRIPTION)
+TOPIC_METRIC = Metric(TOPIC_NAME, TOPIC_VERSION, compute_topic, TOPIC_DESCRIPTION)

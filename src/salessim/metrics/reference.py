@@ -41,8 +41,12 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from salessim.errors import DataError, SalesSimError
-from salessim.metrics.episode_view import is_infrastructure_failure, new_attributes_per_turn
+from salessim.metrics.episode_view import (
+    is_infrastructure_failure,
+    new_attributes_per_turn,
+)
 from salessim.metrics.lexical import pooled_diversity
+from salessim.metrics.stats import bootstrap_diff_ci
 from salessim.metrics.text import tokenize
 from salessim.nlu.lexicon import category_schema
 from salessim.schema import Criterion, Episode
@@ -165,7 +169,6 @@ def _gap(sim: float | None, human: float | None) -> dict[str, Any]:
 def reference_gaps(episodes: list[Episode], reference: list[ReferenceDialogue], draws: int = 10,
                    seed: int = 0) -> dict[str, Any]:
     """Simulator-vs-human figures and gaps (see the module docstring)."""
-    from salessim.metrics.stats import bootstrap_diff_ci
 
     kept = [ep for ep in episodes if not is_infrastructure_failure(ep)]
     sim = _side([(ep.category, ep.shopper_texts()) for ep in kept], [ep.decision.type for ep in kept])

@@ -7,8 +7,27 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from salessim.api.summary import (
+    Consistency,
+    DecisionAlignmentSummary,
+    Interval,
+    MetricSummary,
+    RoleUsage,
+    RunSummary,
+    TurnMean,
+)
+from salessim.metrics.diversity import run_lexical_summary
+from salessim.metrics.judges import JUDGE_NAMES, judge_summary
 from salessim.metrics.registry import Metric, get_metrics
-from salessim.schema import LEVELS, TRAITS, Episode, EpisodeScores, MetricResult, Persona
+from salessim.metrics.stats import bootstrap_ci
+from salessim.schema import (
+    LEVELS,
+    TRAITS,
+    Episode,
+    EpisodeScores,
+    MetricResult,
+    Persona,
+)
 
 
 def score_episode(episode: Episode, persona: Persona | None, store, metrics: list[Metric]) -> EpisodeScores:
@@ -32,33 +51,30 @@ def score_episodes(episodes: Iterable[Episode], personas: dict[str, Persona], st
     return [score_episode(ep, personas.get(ep.persona_id), store, metrics) for ep in episodes]
 
 
-def _ci(values: list[float]) -> dict:
-    from salessim.metrics.stats import bootstrap_ci
-
+def _ci(values: list[float]) -> Interval:
     if not values:
-        return {"mean": None, "low": None, "high": None, "n": 0}
+        return Interval()
     mean, low, high = bootstrap_ci(values)
-    return {"mean": round(float(mean), 4), "low": round(float(low), 4), "high": round(float(high), 4),
-            "n": len(values)}
+    return Interval(mean=round(float(mean), 4), low=round(float(low), 4), high=round(float(high), 4), n=len(values))
 
 
 def summarize(episodes: list[Episode], scores: list[EpisodeScores],
-              personas: dict[str, Persona] | None = None) -> dict:
+              personas: dict[str, Persona] | None = None) -> RunSummary:
     """Aggregate: per metric mean with bootstrap 95% interval; decision alignment by category,
     archetype, agent strategy and (with ``personas``) Big-Five level; failure kinds; consistency
-    across repeated trials of a persona; terminations."""
+    across repeated trials of a persona; terminations; and the run-level figures
+    (:func:`_add_run_level`). :func:`salessim.metrics.run.score_run` adds the run's identity."""
     by_id = {s.episode_id: s for s in scores}
     metric_names = sorted({name for s in scores for name in s.results})
-    summary: dict = {"episodes": len(episodes), "metrics": {}, "terminations": {}}
-    summary["terminations"] = dict(Counter(ep.termination for ep in episodes).most_common())
-    usage = usage_totals(episodes)
-    if usage:
-        summary["usage"] = usage
+    metrics: dict[str, MetricSummary] = {}
     for name in metric_names:
         vals = [s.results[name].value for s in scores if name in s.results and s.results[name].value is not None]
-        entry = _ci(vals)
-        entry["not_scored"] = sum(1 for s in scores if name in s.results and s.results[name].value is None)
-        summary["metrics"][name] = entry
+        metrics[name] = MetricSummary(**_ci(vals).model_dump(),
+                                      not_scored=sum(1 for s in scores
+                                                     if name in s.results and s.results[name].value is None))
+    summary = RunSummary(episodes=len(episodes), metrics=metrics,
+                         terminations=dict(Counter(ep.termination for ep in episodes).most_common()),
+                         usage=usage_totals(episodes))
 
     da = "decision_alignment"
     if da in metric_names:
@@ -82,24 +98,22 @@ def summarize(episodes: list[Episode], scores: list[EpisodeScores],
             graded.append(float(r.details.get("graded", r.value)))
             if r.details.get("failure"):
                 failures[r.details["failure"]] += 1
-        summary["decision_alignment"] = {
-            "overall": summary["metrics"][da],
-            "graded": _ci(graded),
-            "by_category": {k: _ci(v) for k, v in sorted(slices["category"].items())},
-            "by_archetype": {k: _ci(v) for k, v in sorted(slices["archetype"].items())},
-            "by_agent": {k: _ci(v) for k, v in sorted(slices["agent"].items())},
-            "by_big_five": {t: {lvl: _ci(by_trait[t][lvl]) for lvl in LEVELS if by_trait[t].get(lvl)}
-                            for t in TRAITS if t in by_trait},
-            "failures": dict(failures.most_common()),
-        }
-        consistency = trial_consistency(episodes, by_id)
-        if consistency:
-            summary["decision_alignment"]["consistency"] = consistency
+        summary.decision_alignment = DecisionAlignmentSummary(
+            overall=metrics[da],
+            graded=_ci(graded),
+            by_category={k: _ci(v) for k, v in sorted(slices["category"].items())},
+            by_archetype={k: _ci(v) for k, v in sorted(slices["archetype"].items())},
+            by_agent={k: _ci(v) for k, v in sorted(slices["agent"].items())},
+            by_big_five={t: {lvl: _ci(by_trait[t][lvl]) for lvl in LEVELS if by_trait[t].get(lvl)}
+                         for t in TRAITS if t in by_trait},
+            failures=dict(failures.most_common()),
+            consistency=trial_consistency(episodes, by_id),
+        )
     _add_run_level(summary, episodes, scores, metric_names)
     return summary
 
 
-def usage_totals(episodes: list[Episode]) -> dict:
+def usage_totals(episodes: list[Episode]) -> dict[str, RoleUsage]:
     """Per role (shopper, agent): calls, cached calls, tokens, cost and transport retries summed
     over the episodes, and how many episodes needed a retry. Roles that made no call are left out."""
     totals: dict[str, dict] = {}
@@ -114,10 +128,10 @@ def usage_totals(episodes: list[Episode]) -> dict:
             t["episodes_with_retries"] += 1 if u.retries else 0
     for t in totals.values():
         t["cost_usd"] = round(t["cost_usd"], 6)
-    return totals
+    return {role: RoleUsage(**t) for role, t in totals.items()}
 
 
-def trial_consistency(episodes: list[Episode], scores_by_id: dict[str, EpisodeScores]) -> dict | None:
+def trial_consistency(episodes: list[Episode], scores_by_id: dict[str, EpisodeScores]) -> Consistency | None:
     """Consistency across repeated trials of a persona (``--episodes-per-persona`` > 1).
 
     Over personas with at least two scored trials: ``same_decision`` = share of personas whose
@@ -137,12 +151,12 @@ def trial_consistency(episodes: list[Episode], scores_by_id: dict[str, EpisodeSc
     same_decision = [len({d for d, _ in t}) == 1 for t in repeated.values()]
     same_value = [len({v for _, v in t}) == 1 for t in repeated.values()]
     stds = [float(np.std([v for _, v in t])) for t in repeated.values()]
-    return {"personas": len(repeated), "same_decision": round(sum(same_decision) / len(repeated), 4),
-            "same_alignment": round(sum(same_value) / len(repeated), 4),
-            "mean_within_std": round(sum(stds) / len(stds), 4)}
+    return Consistency(personas=len(repeated), same_decision=round(sum(same_decision) / len(repeated), 4),
+                       same_alignment=round(sum(same_value) / len(repeated), 4),
+                       mean_within_std=round(sum(stds) / len(stds), 4))
 
 
-def disclosure_by_turn(scores: list[EpisodeScores]) -> dict:
+def disclosure_by_turn(scores: list[EpisodeScores]) -> dict[str, TurnMean]:
     """Mean number of persona criteria first disclosed at each shopper turn number (1-based),
     over the episodes scored by ``overdisclosure`` that reached that turn."""
     sums: dict[int, list[float]] = defaultdict(lambda: [0.0, 0.0])
@@ -153,20 +167,17 @@ def disclosure_by_turn(scores: list[EpisodeScores]) -> dict:
         for t, count in enumerate(r.details.get("per_turn", []), start=1):
             sums[t][0] += count
             sums[t][1] += 1
-    return {str(t): {"mean": round(total / n, 4), "n": int(n)} for t, (total, n) in sorted(sums.items())}
+    return {str(t): TurnMean(mean=round(total / n, 4), n=int(n)) for t, (total, n) in sorted(sums.items())}
 
 
-def _add_run_level(summary: dict, episodes: list[Episode], scores: list[EpisodeScores], metric_names: list[str]) -> None:
+def _add_run_level(summary: RunSummary, episodes: list[Episode], scores: list[EpisodeScores],
+                   metric_names: list[str]) -> None:
     """Run-level figures that are not means of per-episode values: pooled lexical diversity and
-    cross-persona similarity (``summary["lexical"]``), criteria disclosed by turn number
-    (``summary["disclosure_by_turn"]``) and judge agreement/cost (``summary["judges"]``)."""
+    cross-persona similarity (``summary.lexical``), criteria disclosed by turn number
+    (``summary.disclosure_by_turn``) and judge agreement/cost (``summary.judges``)."""
     if "lexical_diversity" in metric_names:
-        from salessim.metrics.diversity import run_lexical_summary
-
-        summary["lexical"] = run_lexical_summary(episodes)
+        summary.lexical = run_lexical_summary(episodes)
     if "overdisclosure" in metric_names:
-        summary["disclosure_by_turn"] = disclosure_by_turn(scores)
-    from salessim.metrics.judges import JUDGE_NAMES, judge_summary
-
+        summary.disclosure_by_turn = disclosure_by_turn(scores)
     if any(name in metric_names for name in JUDGE_NAMES):
-        summary["judges"] = judge_summary(scores)
+        summary.judges = judge_summary(scores)

@@ -8,7 +8,7 @@ episode ended by an infrastructure fault. The run mean is the sell rate. Read it
 
 from __future__ import annotations
 
-from salessim.metrics.episode_view import is_infrastructure_failure
+from salessim.api.metric import Metric
 from salessim.schema import Episode, MetricResult, Persona
 
 NAME = "sell"
@@ -18,13 +18,15 @@ DESCRIPTION = "the shopper bought a product"
 
 def compute(episode: Episode, persona: Persona, store) -> MetricResult:
     """Score one episode (see the module docstring)."""
-    if is_infrastructure_failure(episode):
-        return MetricResult(metric=NAME, version=VERSION, value=None, details={"termination": episode.termination},
-                            explanation=f"not scored: the episode ended with {episode.termination}")
+    if (skipped := METRIC.skip_failed(episode)) is not None:
+        return skipped
     d = episode.decision
     details = {"decision": d.type, "product_id": d.product_id, "feasible": persona.feasible}
     if d.type == "buy":
-        return MetricResult(metric=NAME, version=VERSION, value=1.0, details=details,
-                            explanation=f"sold {d.product_id}")
-    return MetricResult(metric=NAME, version=VERSION, value=0.0, details=details,
-                        explanation=f"no sale ({episode.termination})")
+        return METRIC.result(value=1.0, details=details,
+                             explanation=f"sold {d.product_id}")
+    return METRIC.result(value=0.0, details=details,
+                         explanation=f"no sale ({episode.termination})")
+
+
+METRIC = Metric(NAME, VERSION, compute, DESCRIPTION)

@@ -31,6 +31,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from salessim.api.metric import Metric
 from salessim.metrics.episode_view import extract, item_key, presented_products
 from salessim.schema import Episode, Message, MetricResult, Persona
 
@@ -154,9 +155,9 @@ def compute(episode: Episode, persona: Persona, store) -> MetricResult:
     hallucinated = [f.split(":", 1)[1] for m in episode.messages if m.role == "agent"
                     for f in m.flags if f.startswith("hallucinated:")]
     if not shopper:
-        return MetricResult(metric=NAME, version=VERSION, value=None,
-                            details={"counts": counts, "agent_hallucinated_products": hallucinated},
-                            explanation="the shopper sent no message")
+        return METRIC.result(value=None,
+                             details={"counts": counts, "agent_hallucinated_products": hallucinated},
+                             explanation="the shopper sent no message")
     attrs = _schema_attributes(store, persona.category)
     words = _product_words(episode, store)
     bad_messages = 0
@@ -183,5 +184,8 @@ def compute(episode: Episode, persona: Persona, store) -> MetricResult:
     details = {"counts": counts, "messages": len(shopper), "messages_with_errors": bad_messages,
                "examples": examples, "agent_hallucinated_products": hallucinated}
     found = ", ".join(f"{k} {v}" for k, v in counts.items() if v) or "none"
-    return MetricResult(metric=NAME, version=VERSION, value=round(value, 6), details=details,
-                        explanation=f"{bad_messages}/{len(shopper)} shopper messages with errors ({found})")
+    return METRIC.result(value=round(value, 6), details=details,
+                         explanation=f"{bad_messages}/{len(shopper)} shopper messages with errors ({found})")
+
+
+METRIC = Metric(NAME, VERSION, compute, DESCRIPTION)

@@ -7,8 +7,8 @@ left out everywhere, so per-episode ``MetricResult.value`` lists can be passed a
 from __future__ import annotations
 
 import math
-from functools import partial
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from functools import partial
 from typing import Any, NamedTuple
 
 import numpy as np

@@ -6,7 +6,12 @@
   with a persona's criteria; the rules are in :mod:`salessim.nlu.match`.
 - :func:`phrasings`: the inverse, a criterion said the way a persona would say it.
 
-Vocabulary and templates are data files: ``data/nlu/lexicon.yaml`` and ``data/nlu/phrasings.yaml``.
+Vocabulary and templates are data files: ``data/nlu/lexicon.yaml`` (per category),
+``data/nlu/grammar.yaml`` (the cue words of the grammar) and ``data/nlu/phrasings.yaml``. The
+extraction is split by concern: :mod:`~salessim.nlu.text`, :mod:`~salessim.nlu.strength`,
+:mod:`~salessim.nlu.polarity`, :mod:`~salessim.nlu.reading`, :mod:`~salessim.nlu.quantities`,
+:mod:`~salessim.nlu.numbers` and :mod:`~salessim.nlu.vocab`, put together by
+:mod:`~salessim.nlu.extract`.
 """
 
 from salessim.nlu.extract import Extracted, extract_criteria, extract_uses

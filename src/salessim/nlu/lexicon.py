@@ -1,15 +1,18 @@
-"""Category schemas and the shopper vocabulary of ``data/nlu/lexicon.yaml``, compiled once.
+"""Category schemas, the shopper vocabulary of ``data/nlu/lexicon.yaml`` and the grammar's word
+lists of ``data/nlu/grammar.yaml``, each loaded and compiled once.
 
 :func:`category_schema` reads ``data/categories/<name>.yaml`` into a
 :class:`~salessim.schema.CategorySchema` (a tiny local loader, so this package does not depend on
 the store). :func:`lexicon` builds, per category, every regular expression that
 :mod:`salessim.nlu.extract` needs and caches it, so extraction itself only runs precompiled
-patterns.
+patterns. :func:`grammar_words` hands the category-independent cue words (negation, strength,
+comparators, units, ...) to the modules that compile them into their patterns at import.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -64,12 +67,58 @@ def _lexicon_data() -> dict[str, Any]:
         raise DataError(f"cannot read the NLU lexicon: {exc}", where=str(path)) from exc
 
 
-# what may stand between a tightly scoped indifference cue and the attribute it names: articles
-# and "whether it has" ("open on whether it has a mic"), nothing that names another thing
-_SCOPED_FILL = (
-    r"(?:\s+(?:the|a|an|any|some|whether|if|it|it'?s|its|they|they'?re|there'?s|there is|has|have|having|getting"
-    r"|gets|is|are|comes? with|come with|or|kind of|type of|sort of))*\s*"
-)
+@lru_cache(maxsize=None)
+def _grammar_data() -> dict[str, Any]:
+    path = _data_dir() / "nlu" / "grammar.yaml"
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except Exception as exc:  # pragma: no cover
+        raise DataError(f"cannot read the NLU grammar: {exc}", where=str(path)) from exc
+    if not isinstance(data, dict):  # pragma: no cover
+        raise DataError("the NLU grammar is not a mapping of sections", where=str(path))
+    return data
+
+
+def grammar_entry(section: str, name: str) -> Any:
+    """The raw entry ``section.name`` of ``data/nlu/grammar.yaml`` (for tables such as
+    ``numbers.word_numbers``); raises :class:`~salessim.errors.DataError` when it is missing."""
+    entry = (_grammar_data().get(section) or {}).get(name)
+    if entry is None:
+        raise DataError(f"grammar.yaml has no '{section}.{name}'", where=f"grammar.yaml:{section}.{name}",
+                        hint="Restore the entry: salessim.nlu compiles its patterns from it.")
+    return entry
+
+
+def grammar_words(section: str, name: str) -> tuple[str, ...]:
+    """The word list ``section.name`` of ``data/nlu/grammar.yaml``, in file order.
+
+    Raises :class:`~salessim.errors.DataError` when the entry is missing or is not a list of
+    non-empty strings (an unquoted ``no`` would load as a boolean, ``60`` as a number).
+    """
+    entry = grammar_entry(section, name)
+    if not isinstance(entry, list) or not all(isinstance(w, str) and w for w in entry):
+        raise DataError(f"grammar.yaml: '{section}.{name}' must be a list of non-empty strings",
+                        where=f"grammar.yaml:{section}.{name}", hint="Single-quote every entry.")
+    return tuple(entry)
+
+
+def alternation(words: Iterable[str], suffix: str = "") -> str:
+    """``words`` as one regex alternation, each followed by ``suffix``: ``a|b|c`` or, with
+    ``suffix=r"\\s+"``, ``a\\s+|b\\s+|c\\s+``. The words are regex fragments and keep their order."""
+    return "|".join(w + suffix for w in words)
+
+
+def grammar_alternation(section: str, name: str, suffix: str = "") -> str:
+    """The word list ``section.name`` of ``data/nlu/grammar.yaml`` as one regex alternation
+    (:func:`grammar_words` joined by :func:`alternation`)."""
+    return alternation(grammar_words(section, name), suffix)
+
+
+# what may stand between a tightly scoped indifference cue and the attribute it names
+# (grammar.yaml, indifference.scoped_fillers): "open on whether it has a mic"
+_SCOPED_FILL = rf"(?:\s+(?:{alternation(grammar_words('indifference', 'scoped_fillers'))}))*\s*"
+# words after a colour name that make it no colour: "black friday", "white noise"
+_NOT_COLOUR = "(?!" + "|".join(" " + w for w in grammar_words("colours", "not_colour_after")) + ")"
 
 
 def _wb(fragment: str) -> str:
@@ -173,12 +222,11 @@ def lexicon(category: str) -> Lexicon:
     color_spec = schema.attribute("color")
     if color_spec and color_spec.values:
         aliases = section.get("color_aliases", {}) or {}
-        guard = r"(?! friday| noise| flag| lining| standard| screen of death| light filter| light| tooth)"
         items = [(re.escape(c).replace(r"\ ", r"[ -]?"), c) for c in color_spec.values]
         items += [(p, c) for c, p in aliases.items()]
         items.sort(key=lambda t: len(t[0]), reverse=True)
         for pat, c in items:
-            entries.append((f"(?:{pat}){guard}", VocabEntry("color", "enum", values=(c,)), False))
+            entries.append((f"(?:{pat}){_NOT_COLOUR}", VocabEntry("color", "enum", values=(c,)), False))
 
     vocab_entries: dict[str, VocabEntry] = {}
     parts, cs_parts = [], []

@@ -28,8 +28,10 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from salessim.nlu.extract import extract_criteria, indifferent, mask_names, normalise
+from salessim.nlu.extract import extract_criteria
 from salessim.nlu.lexicon import lexicon
+from salessim.nlu.polarity import indifferent
+from salessim.nlu.text import mask_names, normalise
 
 _SENTENCE_RE = re.compile(r"[^.!?\n]+(?:[.!?]+|\n|$)")
 

@@ -7,7 +7,12 @@
 - :func:`compute_labels` / :func:`label_problems` — feasibility and ideal products over a catalog.
 """
 
-from salessim.personas.archetype import Archetype, ArchetypeFile, CriterionTemplate, ProfileTemplate
+from salessim.personas.archetype import (
+    Archetype,
+    ArchetypeFile,
+    CriterionTemplate,
+    ProfileTemplate,
+)
 from salessim.personas.checks import criterion_problems, load_category_schemas
 from salessim.personas.generator import generate_personas, summarize
 from salessim.personas.labels import compute_labels, label_persona, label_problems
@@ -19,6 +24,7 @@ from salessim.personas.library import (
     load_archetypes,
     load_persona,
     load_personas,
+    read_imported_personas,
     read_persona_file,
     save_personas,
     validate_persona_file,
@@ -28,5 +34,5 @@ __all__ = [
     "Archetype", "ArchetypeFile", "CriterionTemplate", "DEFAULT_ARCHETYPES_PATH", "DEFAULT_BENCHMARK_PATH",
     "ProfileTemplate", "compute_labels", "criterion_problems", "default_personas_path", "find_persona",
     "generate_personas", "label_persona", "label_problems", "load_archetypes", "load_category_schemas",
-    "load_persona", "load_personas", "read_persona_file", "save_personas", "summarize", "validate_persona_file",
+    "load_persona", "load_personas", "read_imported_personas", "read_persona_file", "save_personas", "summarize", "validate_persona_file",
 ]

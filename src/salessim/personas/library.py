@@ -244,6 +244,20 @@ def read_persona_file(path: str | Path) -> list[Persona]:
     return personas
 
 
+def read_imported_personas(path: str | Path) -> list[Persona]:
+    """Read a persona file of an imported run (``personas.jsonl``): pydantic validation only, for
+    imported personas may have no criterion and carry no labels, which the benchmark's persona
+    checks would refuse."""
+    out = []
+    for n, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), start=1):
+        if line.strip():
+            try:
+                out.append(Persona.model_validate_json(line))
+            except ValidationError as exc:
+                raise DataError(f"line {n}: not a valid persona ({str(exc).splitlines()[0]})", where=str(path)) from None
+    return out
+
+
 def default_personas_path() -> Path:
     """The path of the frozen default benchmark file (``data/personas/benchmark.jsonl``)."""
     return DEFAULT_BENCHMARK_PATH

@@ -7,24 +7,26 @@ summarised on the fly. A run that was never scored is an error that says how to 
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from rich.markup import escape as rich_escape
 from rich.table import Table
 
+from salessim.api.rundir import SCORES, SUMMARY, RunDir
+from salessim.api.summary import Interval, RunSummary
 from salessim.errors import SalesSimError
+from salessim.metrics.scoring import summarize
 from salessim.schema import Episode, EpisodeScores
-from salessim.sim.rundir import SCORES, SUMMARY, RunDir
 
 __all__ = [
     "GRADED", "HEADLINE", "Leaderboard", "LeaderboardRow", "RunData", "build_leaderboard",
-    "format_cell", "load_run", "run_label",
+    "format_cell", "interval_entry", "load_run", "run_label",
 ]
 
 HEADLINE = "decision_alignment"
-GRADED = "decision_alignment_graded"  # the graded variant, from summary["decision_alignment"]["graded"]
+GRADED = "decision_alignment_graded"  # the graded variant, from summary.decision_alignment.graded
 
 
 @dataclass
@@ -33,36 +35,33 @@ class RunData:
 
     path: Path
     meta: dict
-    summary: dict
+    summary: RunSummary
     episodes: list[Episode] = field(default_factory=list)
     scores: list[EpisodeScores] = field(default_factory=list)
 
     @property
     def run_id(self) -> str:
         """The run id of run.json (the directory name when it has none)."""
-        return str(self.summary.get("run_id") or self.meta.get("run_id") or self.path.name)
+        return str(self.summary.run_id or self.meta.get("run_id") or self.path.name)
 
     @property
     def shopper(self) -> dict:
         """The shopper config (kind, flaws, model) of the run."""
-        return self.summary.get("shopper") or (self.meta.get("config") or {}).get("shopper") or {}
+        return self.summary.shopper or (self.meta.get("config") or {}).get("shopper") or {}
 
     @property
     def agent(self) -> dict:
         """The sales-agent config (kind, model) of the run."""
-        return self.summary.get("agent") or (self.meta.get("config") or {}).get("agent") or {}
+        return self.summary.agent or (self.meta.get("config") or {}).get("agent") or {}
 
 
 def load_run(path: str | Path, *, with_episodes: bool = True) -> RunData:
     """Read one run directory: run.json, summary.json and (with ``with_episodes``) the episodes and
-    scores. Raises :class:`SalesSimError` for a missing or unscored run directory."""
+    scores. Raises :class:`SalesSimError` for a missing or unscored run directory, and for a
+    summary.json that is not valid JSON or does not fit :class:`RunSummary`."""
     rd = RunDir(path).require()
     meta = rd.read_meta()
-    try:
-        summary = rd.read_summary()
-    except json.JSONDecodeError as exc:
-        raise SalesSimError(f"{rd.path / SUMMARY}: not valid JSON ({exc.msg} at line {exc.lineno})",
-                            hint=f"Re-score the run: salessim eval {rd.path}") from exc
+    summary = rd.read_summary()
     has_scores = (rd.path / SCORES).is_file()
     if summary is None and not has_scores:
         raise SalesSimError(f"{rd.path} has not been scored (no {SUMMARY}, no {SCORES})",
@@ -77,10 +76,8 @@ def load_run(path: str | Path, *, with_episodes: bool = True) -> RunData:
             raise SalesSimError(f"{rd.path / SCORES}: not a valid scores file ({str(exc).splitlines()[0]})",
                                 hint=f"Re-score the run: salessim eval {rd.path}") from exc
     if summary is None:
-        from salessim.metrics.scoring import summarize
-
         summary = summarize(episodes, scores)
-        summary["run_id"] = meta.get("run_id")
+        summary.run_id = meta.get("run_id")
     return RunData(path=rd.path, meta=meta, summary=summary, episodes=episodes, scores=scores)
 
 
@@ -114,20 +111,18 @@ def _num(v) -> float | None:
     return float(v) if math.isfinite(v) else None
 
 
-def _entry(raw: dict | None) -> dict | None:
-    if not isinstance(raw, dict):
+def interval_entry(ci: Interval | None) -> dict | None:
+    """An interval of a summary as the ``{"mean", "low", "high", "n", "not_scored"}`` cell of a
+    leaderboard row (non-finite numbers as None), or None."""
+    if ci is None:
         return None
-    return {"mean": _num(raw.get("mean")), "low": _num(raw.get("low")), "high": _num(raw.get("high")),
-            "n": int(raw.get("n") or 0), "not_scored": int(raw.get("not_scored") or 0)}
+    return {"mean": _num(ci.mean), "low": _num(ci.low), "high": _num(ci.high), "n": ci.n,
+            "not_scored": getattr(ci, "not_scored", 0)}
 
 
-def _run_metrics(summary: dict) -> dict[str, dict]:
-    out: dict[str, dict] = {}
-    for name, raw in (summary.get("metrics") or {}).items():
-        entry = _entry(raw)
-        if entry is not None:
-            out[name] = entry
-    graded = _entry((summary.get("decision_alignment") or {}).get("graded"))
+def _run_metrics(summary: RunSummary) -> dict[str, dict]:
+    out = {name: interval_entry(ci) for name, ci in summary.metrics.items()}
+    graded = interval_entry(summary.decision_alignment.graded if summary.decision_alignment else None)
     if graded is not None and graded["n"]:
         out[GRADED] = graded
     return out
@@ -185,7 +180,6 @@ class Leaderboard:
 
     def to_rich(self) -> Table:
         """A rich table for the terminal."""
-        from rich.markup import escape as rich_escape
 
         table = Table(title=rich_escape("SalesSim leaderboard: mean [bootstrap 95% CI]"), show_lines=False)
         table.add_column("#", justify="right")
@@ -214,7 +208,7 @@ def build_leaderboard(runs: list[RunData]) -> Leaderboard:
     rows = []
     for run, label in zip(runs, labels):
         rows.append(LeaderboardRow(label=label, run_id=run.run_id, path=run.path,
-                                   episodes=int(run.summary.get("episodes") or len(run.episodes)),
+                                   episodes=run.summary.episodes or len(run.episodes),
                                    metrics=_run_metrics(run.summary)))
     names = {m for row in rows for m in row.metrics}
     return Leaderboard(rows=rows, metrics=_metric_order(names))

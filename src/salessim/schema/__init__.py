@@ -11,7 +11,15 @@ from salessim.schema.episode import (
     Usage,
 )
 from salessim.schema.metric import EpisodeScores, MetricResult
-from salessim.schema.persona import LEVELS, OPS, TRAITS, BigFive, Criterion, Persona, Profile
+from salessim.schema.persona import (
+    LEVELS,
+    OPS,
+    TRAITS,
+    BigFive,
+    Criterion,
+    Persona,
+    Profile,
+)
 from salessim.schema.product import AttributeSpec, AttrValue, CategorySchema, Product
 
 __all__ = [

@@ -141,6 +141,13 @@ class Episode(BaseModel):
     timings: dict[str, float] = Field(default_factory=dict)
     error: str | None = None
 
+    @property
+    def infrastructure_failure(self) -> bool:
+        """True when the episode ended by a timeout or an error other than an invalid purchase:
+        such episodes say nothing about the simulator and most metrics leave them unscored."""
+        term = self.termination
+        return term == "timeout" or (term.startswith("error:") and term != "error:invalid_product")
+
     def shopper_messages(self) -> list[Message]:
         return [m for m in self.messages if m.role == "shopper"]
 

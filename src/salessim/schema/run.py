@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 #: Keys refused in a model config: a secret never goes into a config file or run.json.
 SECRET_FIELDS = ("api_key", "key", "token", "secret", "password")
+
+#: A list of file names where one name alone is short for a list of one (``prices: file.yaml``).
+FileList = Annotated[list[str], BeforeValidator(lambda v: [v] if isinstance(v, str) else v)]
 
 
 class ModelConfig(BaseModel):
@@ -50,13 +53,7 @@ class ModelConfig(BaseModel):
     retry_after_max_s: float = Field(default=60.0, ge=0)
     price_input_per_m: float | None = Field(default=None, ge=0)
     price_output_per_m: float | None = Field(default=None, ge=0)
-    prices: list[str] = Field(default_factory=list)
-
-    @field_validator("prices", mode="before")
-    @classmethod
-    def _one_or_more(cls, value: Any) -> Any:
-        """``prices: file.yaml`` is short for ``prices: [file.yaml]``."""
-        return [value] if isinstance(value, str) else value
+    prices: FileList = Field(default_factory=list)
 
     @model_validator(mode="before")
     @classmethod
@@ -72,46 +69,39 @@ class ModelConfig(BaseModel):
         return data
 
 
-def _model_shorthand(data: Any) -> Any:
-    """``model: NAME`` means ``model: {model: NAME}``; a model without a ``kind`` means ``kind: llm``."""
-    if isinstance(data, dict):
-        model = data.get("model")
-        if isinstance(model, str):
-            data = {**data, "model": {"model": model}}
-        if data.get("model") is not None and "kind" not in data:
-            data = {**data, "kind": "llm"}
-    return data
-
-
-class ShopperConfig(BaseModel):
-    """Which shopper plays: ``scripted`` (with flaw knobs), ``llm`` (needs ``model``) or ``hf:PATH``."""
+class ParticipantConfig(BaseModel):
+    """Which participant plays a role: ``kind`` is a registry name, ``hf:PATH`` (shoppers) or a
+    ``MODULE:ATTR`` spec of your own class or factory; ``params`` are passed to it as keyword
+    arguments; ``model`` configures the built-in ``llm`` participants."""
 
     model_config = ConfigDict(extra="forbid")
 
     kind: str = "scripted"
+    model: ModelConfig | None = None
+    params: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, data: Any) -> Any:
+        """``model: NAME`` means ``model: {model: NAME}``; a model without a ``kind`` means ``kind: llm``."""
+        if isinstance(data, dict):
+            model = data.get("model")
+            if isinstance(model, str):
+                data = {**data, "model": {"model": model}}
+            if data.get("model") is not None and "kind" not in data:
+                data = {**data, "kind": "llm"}
+        return data
+
+
+class ShopperConfig(ParticipantConfig):
+    """Which shopper plays: ``scripted`` (with flaw knobs), ``llm`` (needs ``model``), ``hf:PATH``,
+    or a plug-in."""
+
     flaws: dict[str, float] = Field(default_factory=dict)
-    model: ModelConfig | None = None
-
-    @model_validator(mode="before")
-    @classmethod
-    def _shorthand(cls, data: Any) -> Any:
-        """Accept ``model: NAME`` and imply ``kind: llm`` when only a model is given."""
-        return _model_shorthand(data)
 
 
-class AgentConfig(BaseModel):
-    """Which sales agent plays: ``scripted``, ``pushy`` (persuasion probe) or ``llm``."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    kind: str = "scripted"
-    model: ModelConfig | None = None
-
-    @model_validator(mode="before")
-    @classmethod
-    def _shorthand(cls, data: Any) -> Any:
-        """Accept ``model: NAME`` and imply ``kind: llm`` when only a model is given."""
-        return _model_shorthand(data)
+class AgentConfig(ParticipantConfig):
+    """Which sales agent plays: ``scripted``, ``pushy`` (persuasion probe), ``llm``, or a plug-in."""
 
 
 class RunConfig(BaseModel):
@@ -130,13 +120,7 @@ class RunConfig(BaseModel):
     shopper: ShopperConfig = Field(default_factory=ShopperConfig)
     agent: AgentConfig = Field(default_factory=AgentConfig)
     metrics: list[str] | None = None
-    prices: list[str] = Field(default_factory=list)
-
-    @field_validator("prices", mode="before")
-    @classmethod
-    def _one_or_more(cls, value: Any) -> Any:
-        """``prices: file.yaml`` is short for ``prices: [file.yaml]``."""
-        return [value] if isinstance(value, str) else value
+    prices: FileList = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _prices_to_models(self) -> "RunConfig":

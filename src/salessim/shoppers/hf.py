@@ -1,5 +1,5 @@
 """The ``hf:PATH`` shopper: a local Hugging Face causal LM (optionally a LoRA adapter) plays the
-shopper through the action protocol of :mod:`salessim.train.render`.
+shopper through the action protocol of :mod:`salessim.local.render`.
 
 Each turn the shopper renders what it saw since its last action (agent text, product cards, view
 results) as the next user message of its chat, samples one assistant message with the model
@@ -23,11 +23,27 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from salessim.schema import ParticipantInfo, Persona, Usage
-from salessim.sim.participants import Observation, ShopperStep, State, visible_to_shopper
-from salessim.train.chat import TokenTranscript, strip_reasoning
-from salessim.train.generation import ActionSampler, SamplingConfig, load_model_and_tokenizer
-from salessim.train.render import OPENING, ProductRefs, RenderConfig, parse_action, render_env, render_persona
+from salessim.api.participants import (
+    Observation,
+    ShopperStep,
+    State,
+    visible_to_shopper,
+)
+from salessim.local.chat import TokenTranscript, strip_reasoning
+from salessim.local.generation import (
+    ActionSampler,
+    SamplingConfig,
+    load_model_and_tokenizer,
+)
+from salessim.local.render import (
+    OPENING,
+    ProductRefs,
+    RenderConfig,
+    parse_action,
+    render_env,
+    render_persona,
+)
+from salessim.schema import ParticipantInfo, Persona, ShopperAction, Usage
 
 __all__ = ["HFShopper", "SHOPPER_SETTINGS_FILE", "ShopperSettings", "load_hf_shopper", "read_shopper_settings",
            "shopper_settings", "write_shopper_settings"]
@@ -127,8 +143,6 @@ class HFShopper:
         ids = transcript.ids
         turn = state["turn"]
         if self.max_context is not None and len(ids) + self.sampling.max_new_tokens > self.max_context:
-            from salessim.schema import ShopperAction
-
             self._end(state)
             step = ShopperStep(action=ShopperAction(type="leave", reason="context limit reached"),
                                flags=["context_limit"])

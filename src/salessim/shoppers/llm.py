@@ -54,25 +54,34 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from salessim.api.participants import (
+    Observation,
+    ShopperStep,
+    State,
+    visible_to_shopper,
+)
 from salessim.llm.endpoints import (
     ModelOutputError,
-    call_seed,
-    chat_request,
-    complete_redacted,
     image_part,
     merge_user_messages,
     sampling_params,
 )
-from salessim.llm.pricing import usage_of
+from salessim.llm.format_retry import OutputProblem, ask_until_usable
 from salessim.llm.prompts import fill, load_prompt_data, render_prompt, with_article
 from salessim.llm.protocol import ChatClient, ChatResponse
-from salessim.schema import CategorySchema, Criterion, Message, ParticipantInfo, Persona, ShopperAction, Usage
+from salessim.nlu.lexicon import category_schema
+from salessim.schema import (
+    CategorySchema,
+    Criterion,
+    Message,
+    ParticipantInfo,
+    Persona,
+    ShopperAction,
+)
 from salessim.schema.run import ModelConfig
-from salessim.sim.participants import Observation, ShopperStep, State, visible_to_shopper
 
 __all__ = [
     "ACTIONS", "LLMShopper", "OutputProblem", "detect_role_inversion", "parse_text_protocol",
@@ -114,8 +123,6 @@ def detect_role_inversion(text: str) -> str | None:
 # ------------------------------------------------------------------------------ system prompt
 def _schema(category: str) -> CategorySchema | None:
     try:
-        from salessim.nlu.lexicon import category_schema
-
         return category_schema(category)
     except Exception:  # noqa: BLE001 - the prompt falls back to raw attribute names
         return None
@@ -231,18 +238,6 @@ def parse_text_protocol(text: str) -> tuple[ShopperAction | None, str | None]:
 
 
 # ------------------------------------------------------------------------------------- shopper
-@dataclass
-class OutputProblem:
-    """Why one model output could not be used: a ``kind`` and the values for its corrective note."""
-
-    kind: str
-    values: dict[str, Any] = field(default_factory=dict)
-
-    def note(self, notes: dict[str, str]) -> str:
-        """The corrective note for this problem (``format_notes`` of the data file)."""
-        return fill(notes[self.kind], **self.values).strip()
-
-
 class LLMShopper:
     """A shopper simulator backed by a chat model (see the module docstring for the protocol).
 
@@ -459,57 +454,36 @@ class LLMShopper:
     # -- acting ------------------------------------------------------------------------------------
     async def act(self, obs: Observation, state: State) -> tuple[ShopperStep, State]:
         """Ask the model for the next action (retrying unusable outputs) and return it."""
-        notes = _data()["format_notes"]
         category = state["category"]
         call_index = int(state.get("calls", 0))
-        base = self.build_messages(obs, state)
-        usage = Usage()
-        reasoning: list[str] = []
-        problems: list[str] = []
-        cached = 0
-        messages = base
-        action: ShopperAction | None = None
-        problem: OutputProblem | None = None
-        response: ChatResponse | None = None
-        for attempt in range(self.model_cfg.max_format_retries + 1):
-            request = chat_request(self.model_cfg, messages, tools=self._tools,
-                                   tool_choice="auto" if self._tools else None,
-                                   seed=call_seed(state["seed"], call_index, attempt, "shopper"))
-            response = await complete_redacted(self.client, request, self.model_cfg)
-            usage = usage.add(usage_of(response))
-            cached += int(response.cached)
-            if response.reasoning:
-                reasoning.append(response.reasoning)
+
+        def parse(response: ChatResponse) -> tuple[ShopperAction | None, OutputProblem | None]:
             action, problem = self.parse_response(response, category)
             if problem is None and action is not None and action.type == "buy":
                 known = self._known_product(action.product_id or "", category)
                 if known is None:
                     shown = ", ".join(self._shown_ids(obs)) or "(none yet: ask the salesperson)"
-                    problem = OutputProblem("invalid_product", {"id": action.product_id, "ids": shown})
-                else:
-                    action = action.model_copy(update={"product_id": known})
-            if problem is None:
-                break
-            problems.append(problem.kind)
-            messages = merge_user_messages(base + [{"role": "user", "content": problem.note(notes)}])
+                    return action, OutputProblem("invalid_product", {"id": action.product_id, "ids": shown})
+                action = action.model_copy(update={"product_id": known})
+            return action, problem
 
+        tries = await ask_until_usable(self.client, self.model_cfg, self.build_messages(obs, state), parse=parse,
+                                       notes=_data()["format_notes"], role="shopper", episode_seed=state["seed"],
+                                       call_index=call_index, tools=self._tools,
+                                       tool_choice="auto" if self._tools else None)
+        action = tries.value
         flags: list[str] = []
-        if problem is not None:
-            action = self._fallback(action, problem, response, problems)
-            if problem.kind != "invalid_product":
+        if not tries.usable:
+            action = self._fallback(action, tries.problem, tries.response, tries.problems)
+            if tries.problem.kind != "invalid_product":
                 flags.append("format_error")
         assert action is not None
         spoken = " ".join(t for t in (action.text, action.reason or "") if t)
         if detect_role_inversion(spoken):
             flags.append("role_inversion")
-        meta: dict[str, Any] = {"llm_calls": len(problems) + (0 if problem is not None else 1)}
-        if problems:
-            meta["format_problems"] = problems
-        if cached:
-            meta["cached_calls"] = cached
         new_state = {**state, "calls": call_index + 1}
-        step = ShopperStep(action=action, reasoning="\n\n".join(reasoning) or None, flags=flags,
-                           usage=usage, meta=meta)
+        step = ShopperStep(action=action, reasoning=tries.reasoning_text, flags=flags, usage=tries.usage,
+                           meta=tries.meta())
         return step, new_state
 
     def _fallback(self, action: ShopperAction | None, problem: OutputProblem, response: ChatResponse | None,

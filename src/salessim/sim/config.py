@@ -31,10 +31,14 @@ import yaml
 from pydantic import ValidationError
 
 from salessim.errors import DataError, SalesSimError, pydantic_error_lines
+from salessim.llm.endpoints import check_base_url, check_endpoint
+from salessim.llm.openai_client import resolve_api_key
+from salessim.llm.pricing import load_price_table
 from salessim.schema.run import ModelConfig, RunConfig
+from salessim.sim.factory import check_kinds
 
-__all__ = ["RunOverrides", "apply_overrides", "check_run_config", "load_run_config", "parse_run_config",
-           "preflight_run"]
+__all__ = ["RunOverrides", "apply_overrides", "check_run_config", "load_run_config", "parse_params",
+           "parse_run_config", "preflight_run"]
 
 
 def parse_run_config(data: Any, source: str) -> RunConfig:
@@ -87,6 +91,8 @@ class RunOverrides:
     shopper: str | None = None
     shopper_flaws: dict[str, float] | None = None
     agent: str | None = None
+    shopper_params: dict[str, Any] | None = None
+    agent_params: dict[str, Any] | None = None
     shopper_model: str | None = None
     base_url: str | None = None
     api_key_env: str | None = None
@@ -101,6 +107,23 @@ class RunOverrides:
     def given(self) -> list[str]:
         """Names of the settings that were given."""
         return [f.name for f in fields(self) if getattr(self, f.name) is not None]
+
+
+def parse_params(items: list[str] | None, flag: str) -> dict[str, Any] | None:
+    """``KEY=VALUE`` flags as a dict; each value is read as YAML (``3`` an int, ``true`` a bool,
+    ``[a, b]`` a list, anything else text)."""
+    if not items:
+        return None
+    out: dict[str, Any] = {}
+    for item in items:
+        key, sep, raw = item.partition("=")
+        if not sep or not key.strip().isidentifier():
+            raise SalesSimError(f"{item!r} is not KEY=VALUE", where=flag, hint=f"Write e.g. {flag} temperature=0.2.")
+        try:
+            out[key.strip()] = yaml.safe_load(raw) if raw.strip() else ""
+        except yaml.YAMLError:
+            out[key.strip()] = raw
+    return out
 
 
 def _model_update(current: dict | None, name: str | None, where: str, flag: str, **settings: Any) -> dict | None:
@@ -137,6 +160,8 @@ def apply_overrides(cfg: RunConfig, ov: RunOverrides) -> RunConfig:
         shopper["kind"] = "llm"
     if ov.shopper_flaws is not None:
         shopper["flaws"] = ov.shopper_flaws
+    if ov.shopper_params:
+        shopper["params"] = {**shopper.get("params", {}), **ov.shopper_params}
     shopper_llm = shopper["kind"] == "llm"
     if shopper_llm or ov.shopper_model is not None:
         shopper["model"] = _model_update(
@@ -149,6 +174,8 @@ def apply_overrides(cfg: RunConfig, ov: RunOverrides) -> RunConfig:
     agent = data["agent"]
     if ov.agent is not None:
         agent["kind"] = ov.agent
+    if ov.agent_params:
+        agent["params"] = {**agent.get("params", {}), **ov.agent_params}
     elif ov.agent_model is not None:
         agent["kind"] = "llm"
     if agent["kind"] == "llm" or ov.agent_model is not None:
@@ -181,17 +208,10 @@ def apply_overrides(cfg: RunConfig, ov: RunOverrides) -> RunConfig:
 
 
 def check_run_config(cfg: RunConfig) -> None:
-    """Fail early, naming the setting, when a participant kind is unknown, an LLM participant
-    lacks its model or has a malformed endpoint URL, or an ``hf:PATH`` shopper's checkpoint
-    directory does not exist."""
-    from salessim.sim.factory import AGENT_KINDS, SHOPPER_KINDS
-
-    if cfg.shopper.kind not in SHOPPER_KINDS and not cfg.shopper.kind.startswith("hf:"):
-        raise SalesSimError(f"unknown shopper kind {cfg.shopper.kind!r}", where="--shopper",
-                            hint=f"Use one of: {', '.join(SHOPPER_KINDS)}, or hf:PATH (a local model checkpoint).")
-    if cfg.agent.kind not in AGENT_KINDS:
-        raise SalesSimError(f"unknown agent kind {cfg.agent.kind!r}", where="--agent",
-                            hint=f"Use one of: {', '.join(AGENT_KINDS)}.")
+    """Fail early, naming the setting, when a participant kind is unknown or cannot be imported
+    (a ``MODULE:ATTR`` spec), an LLM participant lacks its model or has a malformed endpoint URL,
+    or an ``hf:PATH`` shopper's checkpoint directory does not exist."""
+    check_kinds(cfg.shopper, cfg.agent)
     if cfg.shopper.kind.startswith("hf:") and not Path(cfg.shopper.kind[3:]).is_dir():
         raise SalesSimError(f"no checkpoint directory at {cfg.shopper.kind[3:] or '(empty path)'}", where="--shopper",
                             hint="Use hf:PATH with a directory written by `salessim train` (e.g. "
@@ -208,7 +228,6 @@ def check_run_config(cfg: RunConfig) -> None:
             raise SalesSimError(f"no base_url for the {role} model {model.model!r}", where=f"{role}.model.base_url",
                                 hint=f"Pass {url_flag}, e.g. https://api.openai.com/v1, "
                                      "http://localhost:8000/v1 (vLLM) or http://localhost:11434/v1 (Ollama).")
-        from salessim.llm.endpoints import check_base_url
 
         check_base_url(model.base_url, where=f"{role}.model.base_url")
 
@@ -233,9 +252,6 @@ def preflight_run(cfg: RunConfig, *, network: bool = True) -> list[str]:
     set, its price files (``prices``, ``$SALESSIM_PRICES``) can be read. With ``network``: one
     ``GET /models`` per endpoint, which must answer (see
     :func:`salessim.llm.endpoints.check_endpoint`)."""
-    from salessim.llm.endpoints import check_base_url, check_endpoint
-    from salessim.llm.openai_client import resolve_api_key
-    from salessim.llm.pricing import load_price_table
 
     warnings = []
     for role, model in _llm_models(cfg):

@@ -1,80 +1,50 @@
-"""Build participants from their configuration."""
+"""Build participants from their configuration, through the registry.
+
+``kind`` is a registry name (``scripted``, ``llm``, ``pushy``, a name an installed plug-in
+declares), ``hf:PATH`` for a local checkpoint shopper, or a ``MODULE:ATTR`` spec of your own class
+or factory (:mod:`salessim.api.registry`). A class or factory is called with the config's
+``params`` as keyword arguments, plus ``store`` and ``config`` when its signature takes them; the
+result must fit the participant contract (:func:`salessim.api.participants.check_participant`),
+or the run stops with one line before anything is written.
+"""
 
 from __future__ import annotations
 
-from salessim.errors import SalesSimError
+from salessim.api.participants import check_participant
+from salessim.api.registry import AGENTS, SHOPPERS, call_with
+from salessim.schema import ParticipantInfo
 from salessim.schema.run import AgentConfig, ShopperConfig
 
-SHOPPER_KINDS = ("scripted", "llm")
-AGENT_KINDS = ("scripted", "pushy", "llm")
 
-_MODEL_HINT = ("Pass {flag} NAME and --{base}base-url URL, or set {where}.model in the run config "
-               "(see docs/llm-endpoints.md).")
+def _registry_name(kind: str) -> str:
+    return "hf" if kind.startswith("hf:") else kind
+
+
+def _build(registry, role: str, cfg, store):
+    where = f"--{role}" if role == "shopper" else "--agent"
+    factory = registry.get(_registry_name(cfg.kind), where=where)
+    participant = call_with(factory, dict(cfg.params), store=store, config=cfg)
+    if not hasattr(participant, "info") and not isinstance(participant, type):
+        try:  # a plug-in without its own info records its spec and params
+            participant.info = ParticipantInfo(kind=cfg.kind, params=dict(cfg.params))
+        except AttributeError:
+            pass
+    check_participant(participant, role, cfg.kind, where=where)
+    return participant
 
 
 def make_shopper(cfg: ShopperConfig, store):
-    """The shopper named by ``cfg.kind``."""
-    if cfg.kind == "scripted":
-        from salessim.shoppers import make_scripted_shopper
-
-        return make_scripted_shopper(cfg.flaws, store=store)
-    if cfg.kind == "llm":
-        return make_llm_shopper(cfg, store)
-    if cfg.kind.startswith("hf:"):
-        return _make_hf_shopper(cfg.kind[3:], store)
-    raise SalesSimError(f"unknown shopper kind {cfg.kind!r}", where="--shopper",
-                        hint=f"Use one of: {', '.join(SHOPPER_KINDS)}, or hf:PATH (a local model checkpoint).")
-
-
-def _make_hf_shopper(path: str, store):
-    """``hf:PATH``: a local Hugging Face checkpoint (or LoRA adapter) as the shopper (the [train] extra)."""
-    if not path:
-        raise SalesSimError("hf: needs a checkpoint directory, e.g. hf:outputs/usergrpo-tiny/final",
-                            where="--shopper")
-    try:
-        import torch  # noqa: F401
-        import transformers  # noqa: F401
-    except ImportError as exc:
-        raise SalesSimError(f"the hf: shopper needs torch and transformers ({exc.name} is not installed)",
-                            where="--shopper", hint='Install the training extra: pip install -e ".[train]"') from None
-    from salessim.shoppers.hf import load_hf_shopper
-
-    return load_hf_shopper(path, store)
+    """The shopper ``cfg.kind`` names (see the module docstring)."""
+    return _build(SHOPPERS, "shopper", cfg, store)
 
 
 def make_agent(cfg: AgentConfig, store):
-    """The sales agent named by ``cfg.kind``."""
-    if cfg.kind in ("scripted", "pushy"):
-        from salessim.agents import make_scripted_agent
-
-        return make_scripted_agent("pushy" if cfg.kind == "pushy" else "helpful")
-    if cfg.kind == "llm":
-        return make_llm_agent(cfg, store)
-    raise SalesSimError(f"unknown agent kind {cfg.kind!r}", where="--agent",
-                        hint=f"Use one of: {', '.join(AGENT_KINDS)}.")
+    """The sales agent ``cfg.kind`` names (see the module docstring)."""
+    return _build(AGENTS, "agent", cfg, store)
 
 
-def make_llm_shopper(cfg: ShopperConfig, store):
-    """The LLM shopper of ``cfg.model`` (client with retries, per-endpoint limit and cache)."""
-    if cfg.model is None:
-        raise SalesSimError("the llm shopper needs a model", where="shopper.model",
-                            hint=_MODEL_HINT.format(flag="--shopper-model", base="", where="shopper"))
-    from salessim.llm.endpoints import build_client, close_at_loop_end
-    from salessim.shoppers.llm import LLMShopper
-
-    client = build_client(cfg.model, where="shopper.model")
-    close_at_loop_end(client)
-    return LLMShopper(client, cfg.model, store=store)
-
-
-def make_llm_agent(cfg: AgentConfig, store):
-    """The LLM sales agent of ``cfg.model`` (client with retries, per-endpoint limit and cache)."""
-    if cfg.model is None:
-        raise SalesSimError("the llm agent needs a model", where="agent.model",
-                            hint=_MODEL_HINT.format(flag="--agent-model", base="agent-", where="agent"))
-    from salessim.agents.llm import LLMSalesAgent
-    from salessim.llm.endpoints import build_client, close_at_loop_end
-
-    client = build_client(cfg.model, where="agent.model")
-    close_at_loop_end(client)
-    return LLMSalesAgent(client, cfg.model, store)
+def check_kinds(shopper: ShopperConfig, agent: AgentConfig) -> None:
+    """Fail with one line unless both kinds name something the registry can load (importing a
+    ``MODULE:ATTR`` spec), without building the participants."""
+    SHOPPERS.get(_registry_name(shopper.kind), where="--shopper")
+    AGENTS.get(_registry_name(agent.kind), where="--agent")

@@ -20,8 +20,22 @@ import hashlib
 import time
 from dataclasses import dataclass
 
-from salessim.schema import Decision, Episode, Message, Persona, ShopperAction, ToolCall, Usage
-from salessim.sim.participants import AgentStep, Observation, SalesAgent, Shopper, ShopperStep
+from salessim.api.participants import (
+    AgentStep,
+    Observation,
+    SalesAgent,
+    Shopper,
+    ShopperStep,
+)
+from salessim.schema import (
+    Decision,
+    Episode,
+    Message,
+    Persona,
+    ShopperAction,
+    ToolCall,
+    Usage,
+)
 
 
 @dataclass

@@ -20,12 +20,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from salessim import __version__
+from salessim.api.rundir import EPISODES, RUN_JSON, RunDir
 from salessim.errors import SalesSimError
+from salessim.personas import default_personas_path, load_personas
 from salessim.schema import Episode, Persona
 from salessim.schema.run import RunConfig
 from salessim.sim.factory import make_agent, make_shopper
 from salessim.sim.orchestrator import EpisodeLimits, run_episode
-from salessim.sim.rundir import RunDir
+from salessim.store import default_store
 
 
 def episode_seed(run_seed: int, episode_id: str) -> int:
@@ -44,7 +46,6 @@ def load_run_personas(cfg: RunConfig, *, where: str | None = None,
     """The personas the run simulates: the file (built-in by default), the split, the limit.
     ``cfg`` may be any config section with ``personas``, ``split`` and ``limit`` (the training
     configs' ``env``); ``where``/``hint`` adapt the error to it."""
-    from salessim.personas import load_personas
 
     split = None if cfg.split == "all" else cfg.split
     personas = load_personas(cfg.personas, split=split)
@@ -73,7 +74,6 @@ def _now() -> str:
 def _personas_source(cfg: RunConfig) -> Path:
     if cfg.personas:
         return Path(cfg.personas)
-    from salessim.personas import default_personas_path
 
     return Path(default_personas_path())
 
@@ -145,7 +145,6 @@ async def run_benchmark(
     with status ``complete``, ``interrupted`` (Ctrl-C, SIGTERM, cancellation) or ``failed`` (with
     ``error``, the reason); a new run that fails before its first episode removes what it wrote.
     """
-    from salessim.store import default_store
 
     store = store or default_store()
     rd = RunDir(out_dir)
@@ -200,7 +199,6 @@ async def _run_locked(cfg: RunConfig, rd: RunDir, store, *, resume: bool, retry_
     error: BaseException | None = None
 
     with open(rd.episodes_path, "a") as fh:
-
         async def one(persona: Persona, trial: int, eid: str, seed: int) -> None:
             async with sem:
                 ep = await run_episode(persona, shopper, agent, store, seed=seed, trial=trial,
@@ -254,125 +252,6 @@ async def _close(*participants) -> None:
 
 def _remove_run_files(rd: RunDir) -> None:
     """Remove the files a new run wrote before it failed (its lock removes the directory it made)."""
-    from salessim.sim.rundir import EPISODES, RUN_JSON
 
     for name in (EPISODES, RUN_JSON):
         (rd.path / name).unlink(missing_ok=True)
-
-
-def _run_personas(rd: RunDir, meta: dict, cfg: RunConfig) -> dict[str, Persona]:
-    """The personas of a run: the configured file (a relative path is looked up in the run
-    directory too); imported runs are read without the benchmark's persona checks."""
-    from salessim.personas import load_personas
-
-    path = cfg.personas
-    if path and not Path(path).is_absolute() and not Path(path).exists() and (rd.path / path).exists():
-        path = str(rd.path / path)
-    if meta.get("imported_from"):
-        from salessim.importers.official import read_personas
-
-        return {p.id: p for p in read_personas(path)}
-    return {p.id: p for p in load_personas(path)}
-
-
-def run_store(rd: RunDir, meta: dict):
-    """The store a run is scored against: the run's own product file when it has one (an imported
-    run: ``data.catalog_file`` in run.json), else the built-in store."""
-    from salessim.store import Store, default_store, load_product_file
-
-    own = (meta.get("data") or {}).get("catalog_file")
-    if own:
-        return Store(load_product_file(rd.path / own))
-    return default_store()
-
-
-def score_run(run_dir: str | Path, *, store=None, metric_names: list[str] | None = None,
-              judge=None, reference: str | Path | None = None, on_judged: Callable[[], None] | None = None) -> dict:
-    """Score every episode of a run directory; writes scores.jsonl and summary.json, returns the
-    summary. Re-scoring never re-simulates.
-
-    ``judge`` (a :class:`salessim.metrics.judges.JudgeConfig`) runs the LLM-judge metrics too
-    (all of them, or those named in ``metric_names``); without it they are skipped and the summary
-    says why. ``reference`` (a JSONL file of human dialogues) adds ``summary["reference"]``: the
-    simulator-vs-human gaps of :mod:`salessim.metrics.reference`.
-
-    The directory is locked while it is scored (a run still writing it makes this an error that
-    names that run's process). A torn last line of episodes.jsonl (its writer died mid-write) is
-    left out and counted in ``summary["torn_lines_dropped"]``."""
-    rd = RunDir(run_dir).require()
-    with rd.lock("eval"):
-        return _score_locked(rd, store=store, metric_names=metric_names, judge=judge, reference=reference,
-                             on_judged=on_judged)
-
-
-def _score_locked(rd: RunDir, *, store, metric_names: list[str] | None, judge, reference: str | Path | None,
-                  on_judged: Callable[[], None] | None) -> dict:
-    from salessim.metrics import score_episodes, summarize
-    from salessim.metrics.judges import JUDGE_NAMES, SKIP_REASON, judge_episodes
-
-    meta = rd.read_meta()
-    store = store or run_store(rd, meta)
-    cfg = RunConfig.model_validate(meta["config"])
-    episodes = rd.read_episodes()
-    torn = rd.torn_lines
-    if not episodes:
-        raise SalesSimError(f"{rd.episodes_path} holds no finished episode",
-                            hint="Finish the run with `salessim run --resume --out DIR`.")
-    ref_dialogues = None
-    if reference is not None:
-        from salessim.metrics.reference import load_reference
-
-        ref_dialogues = load_reference(reference)  # fail on a bad file before any scoring
-    personas = _run_personas(rd, meta, cfg)
-    names = metric_names or cfg.metrics
-    judge_names: list[str] = []
-    if judge is not None:
-        judge_names = [n for n in names if n in JUDGE_NAMES] if names else list(JUDGE_NAMES)
-        if names:
-            names = [n for n in names if n not in JUDGE_NAMES]
-    if names == []:  # only judges were asked for
-        from salessim.metrics import score_episode
-
-        scores = [score_episode(ep, personas.get(ep.persona_id), store, []) for ep in episodes]
-    else:
-        scores = score_episodes(episodes, personas, store, names)
-    if judge_names:
-        judged = asyncio.run(judge_episodes(episodes, personas, store, judge, judge_names, on_done=on_judged))
-        for s in scores:
-            s.results.update(judged.get(s.episode_id, {}))
-    carried = 0
-    if judge is None:  # keep judge verdicts of an earlier `eval --judge-model`: they cost money
-        previous = {s.episode_id: s for s in rd.read_scores()}
-        for s in scores:
-            old = previous.get(s.episode_id)
-            for name, r in (old.results.items() if old else ()):
-                if name in JUDGE_NAMES and r.details.get("judge") and (metric_names is None or name in metric_names):
-                    s.results[name] = r
-                    carried += 1
-    summary = summarize(episodes, scores, personas)
-    from salessim.metrics.logged import logged_agreement
-
-    agreement = logged_agreement(episodes, personas, store)
-    if agreement is not None:
-        summary["disclosure_vs_log"] = agreement
-    if judge is None:
-        kept = {n for s in scores for n, r in s.results.items() if n in JUDGE_NAMES and r.details.get("judge")}
-        summary["skipped"] = {name: SKIP_REASON for name in JUDGE_NAMES if name not in kept}
-        if carried:
-            summary["judges_carried_over"] = sorted(kept)
-    else:
-        summary["judge"] = judge.public()
-    if ref_dialogues is not None:
-        from salessim.metrics.reference import reference_gaps
-
-        summary["reference"] = reference_gaps(episodes, ref_dialogues)
-        summary["reference"]["file"] = str(reference)
-    summary["run_id"] = meta.get("run_id")
-    summary["shopper"] = cfg.shopper.model_dump(mode="json", exclude_none=True)
-    summary["agent"] = cfg.agent.model_dump(mode="json", exclude_none=True)
-    summary["episodes_planned"] = meta.get("episodes_planned")
-    if torn:
-        summary["torn_lines_dropped"] = torn
-    rd.write_scores(scores)
-    rd.write_summary(summary)
-    return summary

@@ -11,6 +11,8 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 if TYPE_CHECKING:
     import numpy as np
 
@@ -74,7 +76,7 @@ class Bm25Index:
     """A BM25 index over a fixed list of texts; ``scores(query)`` gives one score per text."""
 
     def __init__(self, texts: Sequence[str]):
-        import bm25s  # imported lazily: keeps ``load_store`` fast
+        import bm25s  # lazy: keeps ``load_store`` fast
 
         self.size = len(texts)
         corpus = [tokenize(t) or ["_empty_"] for t in texts]
@@ -83,7 +85,6 @@ class Bm25Index:
 
     def scores(self, query: str) -> "np.ndarray":
         """BM25 score of every indexed text for ``query`` (zeros when no query word is known)."""
-        import numpy as np
 
         tokens = list(dict.fromkeys(tokenize(query)))
         ids = self._bm25.get_tokens_ids(tokens) if tokens else []

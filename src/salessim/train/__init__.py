@@ -2,12 +2,7 @@
 
 Modules (importing this package does not import torch):
 
-- :mod:`~salessim.train.render`: what a shopper model reads and writes: persona, conversation and
-  product-card rendering, the action protocol (``SAY`` / ``VIEW`` / ``BUY`` / ``LEAVE``) and its parser.
-- :mod:`~salessim.train.chat`: the episode as one token sequence built with the chat template, with
-  the policy mask (1 = shopper tokens, 0 = agent and tool tokens).
-- :mod:`~salessim.train.generation`: loading local checkpoints (LoRA adapters too) and seeded sampling
-  with per-episode key/value caches.
+- :mod:`salessim.local` (rendering, chat sequences, generation): shared with the ``hf:`` shopper.
 - :mod:`~salessim.train.tiny`: a small causal LM and a tokenizer trained on the project's text, saved
   as a normal Hugging Face checkpoint.
 - :mod:`~salessim.train.data` / :mod:`~salessim.train.sft`: SFT cold start on scripted-shopper

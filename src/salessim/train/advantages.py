@@ -16,10 +16,9 @@ these and against hand-computed values). ``rewards`` has shape (N, K): N = group
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from typing import Literal
-
-import warnings
 
 import numpy as np
 

@@ -14,11 +14,19 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from salessim.errors import DataError, pydantic_error_lines
-from salessim.train.generation import SamplingConfig
-from salessim.train.render import RenderConfig
+from salessim.local.generation import SamplingConfig
+from salessim.local.render import RenderConfig
+from salessim.shoppers.flaws import Flaws
 from salessim.train.tiny import TinyModelConfig
 
 __all__ = ["EnvSection", "GRPOConfigFile", "GRPOSection", "LoraSection", "ModelSection", "RewardSection",
@@ -84,8 +92,6 @@ class FlawMixItem(_Strict):
     @field_validator("flaws")
     @classmethod
     def _known(cls, v: dict[str, float]) -> dict[str, float]:
-        from salessim.shoppers.flaws import Flaws
-
         Flaws(**v)  # unknown names or values outside [0, 1] raise here
         return v
 

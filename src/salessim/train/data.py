@@ -23,10 +23,8 @@ import random
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from salessim.schema import Episode, Message, Persona
-from salessim.train.chat import TokenTranscript
-from salessim.train.config import FlawMixItem
-from salessim.train.render import (
+from salessim.local.chat import TokenTranscript
+from salessim.local.render import (
     _SENTENCE_SPLIT,
     OPENING,
     ProductRefs,
@@ -35,14 +33,19 @@ from salessim.train.render import (
     render_env,
     render_persona,
 )
+from salessim.metrics.episode_view import criteria_disclosed
+from salessim.schema import Episode, Message, Persona
+from salessim.schema.run import AgentConfig
+from salessim.shoppers import make_scripted_shopper
+from salessim.sim.factory import make_agent
+from salessim.sim.orchestrator import EpisodeLimits, run_episode
+from salessim.train.config import FlawMixItem
 
 __all__ = ["compact_target", "episode_to_transcript", "generate_scripted_episodes", "transcript_lines"]
 
 
 
 def _disclosed(persona: Persona, text: str) -> list[int]:
-    from salessim.metrics.episode_view import criteria_disclosed
-
     try:
         return criteria_disclosed(persona.criteria, text, persona.category)
     except Exception:  # noqa: BLE001 - the NLU is best effort here; the meta keys are the fallback
@@ -165,10 +168,6 @@ def generate_scripted_episodes(personas: Sequence[Persona], store, *, agents: di
                                max_views_per_turn: int = 4, seed: int = 0,
                                progress: Callable[[int, int], None] | None = None) -> list[Episode]:
     """Scripted-shopper episodes on ``personas``, flaws and agent kind drawn per episode (seeded)."""
-    from salessim.schema.run import AgentConfig
-    from salessim.shoppers import make_scripted_shopper
-    from salessim.sim.factory import make_agent
-    from salessim.sim.orchestrator import EpisodeLimits, run_episode
 
     rng = random.Random(seed)
     kinds = list(agents)

@@ -14,7 +14,11 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from salessim.metrics import get_metrics
+from salessim.metrics.stats import bootstrap_ci, bootstrap_diff_ci
 from salessim.schema import Episode, Persona
+from salessim.train.config import EnvSection
+from salessim.train.rollout import ShopperEnvironment
 
 __all__ = ["compare", "evaluate_model", "per_persona", "score"]
 
@@ -23,8 +27,6 @@ def evaluate_model(model, tokenizer, store, personas: Sequence[Persona], *, rend
                    max_turns: int = 6, trials: int = 1, seed: int = 1234, template_kwargs=None,
                    progress: Callable[[int, int], None] | None = None) -> list[Episode]:
     """Episodes of ``model`` as the shopper for every persona x agent x trial (paired seeds)."""
-    from salessim.train.config import EnvSection
-    from salessim.train.rollout import ShopperEnvironment
 
     env = EnvSection(personas=None, split="test", agents={a: 1.0 for a in agents}, max_turns=max_turns)
     sim = ShopperEnvironment(store, personas, env, render, sampling, template_kwargs)
@@ -34,7 +36,6 @@ def evaluate_model(model, tokenizer, store, personas: Sequence[Persona], *, rend
 def score(episodes: Sequence[Episode], personas: dict[str, Persona], store,
           metric_names: Sequence[str] | None = None) -> dict[str, dict[str, float | None]]:
     """``{metric: {episode id: value}}`` for the default metrics (or the named ones)."""
-    from salessim.metrics import get_metrics
 
     metrics = get_metrics(list(metric_names) if metric_names else None)
     out: dict[str, dict[str, float | None]] = {m.name: {} for m in metrics}
@@ -60,7 +61,6 @@ def per_persona(values: dict[str, float | None]) -> dict[str, float]:
 def compare(a: dict[str, float | None], b: dict[str, float | None], n_boot: int = 2000,
             seed: int = 0) -> dict[str, Any]:
     """Means of A and B with bootstrap 95% intervals, and the paired difference B - A (by persona)."""
-    from salessim.metrics.stats import bootstrap_ci, bootstrap_diff_ci
 
     pa, pb = per_persona(a), per_persona(b)
     va = [v for v in a.values() if v is not None]

@@ -23,7 +23,19 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from salessim.local.generation import load_model_and_tokenizer
+from salessim.shoppers.hf import shopper_settings
+from salessim.store import default_store
+from salessim.train.common import (
+    lora_config,
+    pick_device,
+    quiet_libraries,
+    save_checkpoint,
+    write_json,
+)
 from salessim.train.config import GRPOConfigFile
+from salessim.train.rewards import make_reward_functions
+from salessim.train.rollout import ShopperEnvironment, load_env_personas
 
 __all__ = ["build_trainer", "run_grpo"]
 
@@ -33,11 +45,9 @@ Progress = Callable[[str, dict[str, Any]], None]
 def build_trainer(cfg: GRPOConfigFile, *, model, tokenizer, env, personas, store, device: str,
                   progress: Progress | None = None, callbacks: list | None = None):
     """A TRL ``GRPOTrainer`` wired to the environment's ``rollout_func`` and the reward functions."""
-    from datasets import Dataset
-    from trl import GRPOConfig, GRPOTrainer
+    from datasets import Dataset  # lazy: the [train] extra
+    from trl import GRPOConfig, GRPOTrainer  # lazy: the [train] extra
 
-    from salessim.train.common import lora_config
-    from salessim.train.rewards import make_reward_functions
 
     g = cfg.grpo
     by_id = {p.id: p for p in personas}
@@ -85,7 +95,10 @@ def build_trainer(cfg: GRPOConfigFile, *, model, tokenizer, env, personas, store
     trainer = GRPOTrainer(model=model, reward_funcs=funcs, args=args, train_dataset=dataset,
                           processing_class=tokenizer, rollout_func=env.rollout_func(), peft_config=peft_config,
                           callbacks=callbacks or [])
-    from transformers.trainer_callback import PrinterCallback, ProgressCallback
+    from transformers.trainer_callback import (  # lazy: the [train] extra
+        PrinterCallback,
+        ProgressCallback,
+    )
 
     for cb in (PrinterCallback, ProgressCallback):  # progress is reported through ``progress``
         trainer.remove_callback(cb)
@@ -94,9 +107,8 @@ def build_trainer(cfg: GRPOConfigFile, *, model, tokenizer, env, personas, store
 
 def _callbacks(cfg: GRPOConfigFile, tokenizer, render, sampling, template_kwargs, progress: Progress | None,
                log: list):
-    from transformers import TrainerCallback
+    from transformers import TrainerCallback  # lazy: the [train] extra
 
-    from salessim.train.common import save_checkpoint
 
     class _Progress(TrainerCallback):
         """Forwards TRL's logs to ``progress`` and saves light checkpoints every ``save_steps``."""
@@ -123,18 +135,12 @@ def _callbacks(cfg: GRPOConfigFile, tokenizer, render, sampling, template_kwargs
 
 def run_grpo(cfg: GRPOConfigFile, *, store=None, progress: Progress | None = None) -> Path:
     """Run UserGRPO as configured; returns the ``final`` checkpoint directory."""
-    from salessim.train.common import pick_device, quiet_libraries, save_checkpoint, write_json
 
     quiet_libraries()
-    from salessim.shoppers.hf import shopper_settings
-    from salessim.train.generation import load_model_and_tokenizer
-    from salessim.train.rollout import ShopperEnvironment, load_env_personas
 
     say = progress or (lambda stage, info: None)
     device = pick_device(cfg.model.device, cfg.model.cpu_threads)
     if store is None:
-        from salessim.store import default_store
-
         store = default_store()
     model, tokenizer = load_model_and_tokenizer(cfg.model.path, device=device, dtype=cfg.model.dtype,
                                                 trainable=True)

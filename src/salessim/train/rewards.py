@@ -46,6 +46,16 @@ from collections.abc import Callable, Sequence
 from functools import lru_cache
 from typing import Any
 
+from salessim.metrics import dealbreaker_disclosure as dealbreaker_metric
+from salessim.metrics import decision
+from salessim.metrics import overdisclosure as overdisclosure_metric
+from salessim.metrics.episode_view import (
+    criteria_disclosed,
+    presented_names,
+    shopper_turns,
+)
+from salessim.metrics.lexical import distinct_n
+from salessim.metrics.text import tokenize
 from salessim.schema import Episode, Persona
 
 __all__ = [
@@ -61,7 +71,6 @@ def _as_episode(ep: Episode | dict) -> Episode:
 
 def decision_alignment(episode: Episode, persona: Persona, store, graded: bool = False) -> float | None:
     """Decision alignment of the episode (binary, or 1 - regret when ``graded``)."""
-    from salessim.metrics import decision
 
     r = decision.compute(episode, persona, store)
     if r.value is None:
@@ -81,7 +90,6 @@ def unstated_dealbreakers(episode: Episode, persona: Persona, store=None) -> lis
     """Keys of the persona's dealbreakers that no shopper turn of the episode states (per the
     metrics' reading of shopper text, :func:`salessim.metrics.episode_view.criteria_disclosed`;
     with ``store``, spelled-out names of presented products are not read as criteria)."""
-    from salessim.metrics.episode_view import criteria_disclosed, presented_names, shopper_turns
 
     dealbreakers = persona.dealbreakers
     names = presented_names(episode, store) if store is not None else ()
@@ -93,17 +101,15 @@ def unstated_dealbreakers(episode: Episode, persona: Persona, store=None) -> lis
 
 def dealbreaker_disclosure(episode: Episode, persona: Persona, store) -> float | None:
     """Timely dealbreaker disclosure (None when no dealbreaker was at stake)."""
-    from salessim.metrics import dealbreaker_disclosure as metric
 
-    r = metric.compute(episode, persona, store)
+    r = dealbreaker_metric.compute(episode, persona, store)
     return None if r.value is None else float(r.value)
 
 
 def overdisclosure(episode: Episode, persona: Persona, store) -> float | None:
     """1 - the share of criteria unloaded in the first shopper turn."""
-    from salessim.metrics import overdisclosure as metric
 
-    r = metric.compute(episode, persona, store)
+    r = overdisclosure_metric.compute(episode, persona, store)
     if r.value is None:
         return None
     return 1.0 - (float(r.value) + float(r.details.get("multi_turn_share", r.value))) / 2
@@ -122,7 +128,6 @@ def format_validity(episode: Episode, persona: Persona | None = None, store=None
 def _bag(texts: tuple[str, ...]) -> Counter:
     """Bag of words of ``texts`` (cached: each episode is compared with every other of its batch;
     treat the result as read-only)."""
-    from salessim.metrics.text import tokenize
 
     c: Counter = Counter()
     for t in texts:
@@ -142,8 +147,6 @@ def _cosine(a: Counter, b: Counter) -> float:
 def conversation_quality(episode: Episode, others: Sequence[Sequence[str]] = ()) -> float | None:
     """Lexical quality of the shopper's turns (see the module table); ``others`` = the shopper
     turns of episodes of other personas."""
-    from salessim.metrics.lexical import distinct_n
-    from salessim.metrics.text import tokenize
 
     texts = [t for t in episode.shopper_texts() if t.strip()]
     if not texts:

@@ -22,11 +22,15 @@ import random
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from salessim.local.generation import SamplingConfig
+from salessim.local.render import RenderConfig
 from salessim.schema import Episode, Persona
 from salessim.schema.run import AgentConfig
+from salessim.shoppers.hf import HFShopper
+from salessim.sim.factory import make_agent
+from salessim.sim.orchestrator import EpisodeLimits, EpisodeRunner
+from salessim.sim.runner import load_run_personas
 from salessim.train.config import EnvSection
-from salessim.train.generation import SamplingConfig
-from salessim.train.render import RenderConfig
 
 __all__ = ["ShopperEnvironment", "decode_prompt", "encode_prompt", "load_env_personas"]
 
@@ -46,7 +50,6 @@ def decode_prompt(prompt: Any) -> tuple[str, str]:
 
 def load_env_personas(env: EnvSection) -> list[Persona]:
     """The personas of ``env`` (file or built-in, split, limit)."""
-    from salessim.sim.runner import load_run_personas
 
     return load_run_personas(env, where="env.split", hint="Set env.split to train, test or all.")
 
@@ -75,8 +78,6 @@ class ShopperEnvironment:
     # -- pieces --------------------------------------------------------------------------------
     def agent(self, kind: str):
         if kind not in self._agents:
-            from salessim.sim.factory import make_agent
-
             self._agents[kind] = make_agent(AgentConfig(kind=kind), self.store)
         return self._agents[kind]
 
@@ -96,14 +97,11 @@ class ShopperEnvironment:
         return rows
 
     def shopper(self, model, tokenizer):
-        from salessim.shoppers.hf import HFShopper
-
         return HFShopper(model, tokenizer, store=self.store, render=self.render, sampling=self.sampling,
                          template_kwargs=self.template_kwargs, max_context=None, name="policy")
 
     async def play(self, shopper, persona: Persona, agent_kind: str, seed: int, trial: int = 0) -> tuple[Episode, dict]:
         """One episode; returns the record and the shopper's token transcript."""
-        from salessim.sim.orchestrator import EpisodeLimits, EpisodeRunner
 
         limits = EpisodeLimits(max_turns=self.env.max_turns, max_views_per_turn=self.env.max_views_per_turn)
         runner = EpisodeRunner(persona, shopper, self.agent(agent_kind), self.store, seed=seed, trial=trial,

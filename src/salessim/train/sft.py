@@ -20,7 +20,24 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from salessim.local.generation import load_model_and_tokenizer, torch_dtype
+from salessim.metrics import decision
+from salessim.store import default_store
+from salessim.train.common import (
+    apply_lora,
+    pick_device,
+    quiet_libraries,
+    save_checkpoint,
+    write_json,
+)
 from salessim.train.config import SFTConfig
+from salessim.train.data import (
+    episode_to_transcript,
+    generate_scripted_episodes,
+    transcript_lines,
+)
+from salessim.train.rollout import load_env_personas
+from salessim.train.tiny import build_tiny_model, project_corpus, train_tokenizer
 
 __all__ = ["SFTExample", "build_examples", "run_sft", "train_on_examples"]
 
@@ -67,7 +84,6 @@ def action_token_weights(tokenizer, ids: list[int], mask: list[int], weight: flo
 
 def build_examples(episodes, personas: dict, tokenizer, catalog, cfg: SFTConfig) -> list[SFTExample]:
     """Episodes -> token sequences with shopper-only labels (cut to ``train.max_length``)."""
-    from salessim.train.data import episode_to_transcript
 
     out = []
     for ep in episodes:
@@ -109,7 +125,7 @@ def _decoder_and_head(model):
 def shopper_token_loss(model, ids, attention_mask, labels, weights=None):
     """Weighted mean next-token cross-entropy over the labelled (shopper) positions only. The LM head
     runs on those positions alone (most of a transcript is context), when the model's parts allow it."""
-    import torch
+    import torch  # lazy: the [train] extra
 
     target = labels[:, 1:]
     keep = target != -100
@@ -133,7 +149,7 @@ def train_on_examples(model, examples: list[SFTExample], *, epochs: float, batch
                       progress: Progress | None = None) -> list[dict[str, float]]:
     """Plain next-token training on ``examples`` (AdamW, linear warmup then linear decay).
     Returns the logged points ``{step, epoch, loss, tokens}``."""
-    import torch
+    import torch  # lazy: the [train] extra
 
     torch.manual_seed(seed)
     rng = random.Random(seed)
@@ -191,22 +207,14 @@ def train_on_examples(model, examples: list[SFTExample], *, epochs: float, batch
 
 def run_sft(cfg: SFTConfig, *, store=None, progress: Progress | None = None) -> Path:
     """Run SFT as configured; returns the ``final`` checkpoint directory."""
-    from salessim.train.common import apply_lora, pick_device, quiet_libraries, save_checkpoint, write_json
-    from salessim.train.data import generate_scripted_episodes, transcript_lines
-    from salessim.train.generation import load_model_and_tokenizer, torch_dtype
-    from salessim.train.rollout import load_env_personas
-    from salessim.train.tiny import build_tiny_model, project_corpus, train_tokenizer
 
     quiet_libraries()
-    import torch
+    import torch  # lazy: the [train] extra
 
-    from salessim.metrics import decision
 
     say = progress or (lambda stage, info: None)
     device = pick_device(cfg.model.device, cfg.model.cpu_threads)
     if store is None:
-        from salessim.store import default_store
-
         store = default_store()
     personas = load_env_personas(cfg.env)
     by_id = {p.id: p for p in personas}

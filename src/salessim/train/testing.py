@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from salessim.personas import generate_personas, load_personas
 from salessim.train.tiny import TinyModelConfig, build_tiny_checkpoint, project_corpus
 
 __all__ = ["MINUTE_MODEL", "minute_checkpoint", "sample_personas"]
@@ -19,12 +20,10 @@ MINUTE_MODEL = TinyModelConfig(vocab_size=600, hidden_size=32, layers=1, heads=2
 
 def sample_personas(n: int = 4, split: str = "train", category: str | None = "laptops"):
     """The first ``n`` personas of the built-in benchmark split (generated when the file is absent)."""
-    from salessim.personas import load_personas
 
     try:
         personas = load_personas(None, split=split)
     except Exception:  # noqa: BLE001 - no frozen file yet: generate a small labelled set
-        from salessim.personas import generate_personas
 
         personas = [p for p in generate_personas(n=60, seed=3) if p.split == split]
     if category:

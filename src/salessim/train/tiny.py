@@ -5,7 +5,7 @@ on a CPU and stands in for a real chat model in tests.
   own text (:func:`project_corpus`: persona renderings, agent and shopper lines of scripted
   transcripts when given, catalog names and descriptions, the action protocol). It has the special
   tokens ``<|pad|> <|end|> <|system|> <|user|> <|assistant|>`` and the chat template
-  :data:`salessim.train.chat.TINY_TEMPLATE`; ``<|end|>`` is eos, ``<|pad|>`` pads, padding is on
+  :data:`salessim.local.chat.TINY_TEMPLATE`; ``<|end|>`` is eos, ``<|pad|>`` pads, padding is on
   the left.
 - The **model** is a Llama-architecture decoder (rotary positions, so left padding does not move
   anything) or GPT-2, a few layers and a small width (:class:`TinyModelConfig`).
@@ -23,7 +23,14 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from salessim.train.chat import TINY_TEMPLATE
+from salessim.local.chat import TINY_TEMPLATE
+from salessim.local.render import (
+    ACTION_KEYWORDS,
+    OPENING,
+    PROTOCOL_HELP,
+    RenderConfig,
+    render_persona,
+)
 
 __all__ = ["SPECIAL_TOKENS", "TinyModelConfig", "build_tiny_checkpoint", "build_tiny_model", "project_corpus",
            "train_tokenizer"]
@@ -49,7 +56,6 @@ class TinyModelConfig(BaseModel):
 def project_corpus(store=None, personas=None, transcripts: Iterable[str] = (), render_cfg=None) -> Iterator[str]:
     """The text the tokenizer learns from: the action protocol, persona renderings (both styles),
     product names, descriptions and cards, and any extra lines (``transcripts``)."""
-    from salessim.train.render import ACTION_KEYWORDS, OPENING, PROTOCOL_HELP, RenderConfig, render_persona
 
     yield PROTOCOL_HELP
     yield OPENING
@@ -72,8 +78,14 @@ def project_corpus(store=None, personas=None, transcripts: Iterable[str] = (), r
 def train_tokenizer(texts: Iterable[str], vocab_size: int = 2048):
     """Train a byte-level BPE on ``texts`` and wrap it as a ``PreTrainedTokenizerFast`` with the
     SalesSim special tokens, chat template and left padding."""
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
-    from transformers import PreTrainedTokenizerFast
+    from tokenizers import (  # lazy: the [train] extra
+        Tokenizer,
+        decoders,
+        models,
+        pre_tokenizers,
+        trainers,
+    )
+    from transformers import PreTrainedTokenizerFast  # lazy: the [train] extra
 
     tok = Tokenizer(models.BPE())
     tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
@@ -92,8 +104,13 @@ def train_tokenizer(texts: Iterable[str], vocab_size: int = 2048):
 
 def build_tiny_model(tokenizer, cfg: TinyModelConfig):
     """A freshly initialised causal LM sized by ``cfg`` for ``tokenizer`` (weights seeded)."""
-    import torch
-    from transformers import GPT2Config, GPT2LMHeadModel, LlamaConfig, LlamaForCausalLM
+    import torch  # lazy: the [train] extra
+    from transformers import (  # lazy: the [train] extra
+        GPT2Config,
+        GPT2LMHeadModel,
+        LlamaConfig,
+        LlamaForCausalLM,
+    )
 
     torch.manual_seed(cfg.seed)
     vocab = len(tokenizer)

@@ -28,13 +28,23 @@ from typing import Any
 
 import yaml
 
+from salessim import __version__
+from salessim.api.rundir import RunDir
+from salessim.constraints import ideal_for_persona, valid_products
 from salessim.errors import DataError, SalesSimError
 from salessim.importers.official.catalog import ImportedCatalog, load_official_catalog
 from salessim.importers.official.convert import FORMAT, Converted, convert_record
 from salessim.importers.official.freetext import parse_preferences, split_preferences
 from salessim.importers.official.products import ProductResolver
-from salessim.importers.official.records import RecordError, load_run_config, read_records, record_label
-from salessim.schema import Persona
+from salessim.importers.official.records import (
+    RecordError,
+    load_run_config,
+    read_records,
+    record_label,
+)
+from salessim.nlu.lexicon import category_schema
+from salessim.personas import read_imported_personas
+from salessim.schema.run import AgentConfig, RunConfig, ShopperConfig
 
 CATALOG_FILE = "catalog.yaml"
 PERSONAS_FILE = "personas.jsonl"
@@ -42,6 +52,8 @@ NOTES_FILE = "import_notes.json"
 
 __all__ = ["CATALOG_FILE", "FORMAT", "import_official", "load_official_catalog", "parse_preferences",
            "read_personas", "read_records", "split_preferences"]
+
+read_personas = read_imported_personas  # the personas.jsonl an import writes
 
 
 def _sha(path: Path) -> str:
@@ -65,10 +77,6 @@ def import_official(path: str | Path, out_dir: str | Path, *, category: str = "l
                     catalog: str | Path | None = None, skip_bad: bool = False) -> dict[str, Any]:
     """Convert the rollouts of ``path`` into the run directory ``out_dir`` (see the module
     docstring). ``catalog``: the public code's products file. Returns a short report."""
-    from salessim import __version__
-    from salessim.nlu.lexicon import category_schema
-    from salessim.schema.run import AgentConfig, RunConfig, ShopperConfig
-    from salessim.sim.rundir import RunDir
 
     path = Path(path)
     rd = RunDir(out_dir)
@@ -106,7 +114,6 @@ def import_official(path: str | Path, out_dir: str | Path, *, category: str = "l
         raise DataError(f"none of the {len(records)} record(s) could be imported", where=str(path),
                         hint="See the errors listed with --skip-bad; the turns need 'speaker' and 'text'.")
     if imported is not None:  # label the personas against the imported catalog, as the benchmark's are
-        from salessim.constraints import ideal_for_persona, valid_products
 
         for c in converted:
             same = [p for p in imported.products if p.category == c.persona.category]
@@ -189,16 +196,3 @@ def _write(rd, path: Path, catalog, imported: ImportedCatalog | None, converted:
         "updated_at": stamp.isoformat(timespec="seconds"),
     }
     rd.write_meta(meta)
-
-
-def read_personas(path: str | Path) -> list[Persona]:
-    """Read an imported ``personas.jsonl`` (pydantic validation only: imported personas may have
-    no criterion and carry no labels, which the benchmark persona checks would refuse)."""
-    out = []
-    for n, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), start=1):
-        if line.strip():
-            try:
-                out.append(Persona.model_validate_json(line))
-            except Exception as exc:  # noqa: BLE001
-                raise DataError(f"line {n}: not a valid persona ({str(exc).splitlines()[0]})", where=str(path)) from None
-    return out

@@ -24,7 +24,7 @@ from typing import Any
 
 from salessim.datafiles import load_yaml
 from salessim.errors import DataError, SalesSimError
-from salessim.nlu.lexicon import canonical_category, category_schema
+from salessim.nlu.lexicon import _data_dir, canonical_category, category_schema
 from salessim.nlu.specs import read_specs
 from salessim.schema import CategorySchema, Product
 
@@ -191,8 +191,6 @@ def load_official_catalog(path: str | Path) -> ImportedCatalog:
             converted.sources[product.id] = sources
             converted.source_names[product.id] = product.name
     if converted is None:
-        from salessim.nlu.lexicon import _data_dir
-
         known = sorted(p.name[:-5] for p in (_data_dir() / "categories").iterdir() if p.name.endswith(".yaml"))
         raise DataError(f"none of its categories ({', '.join(map(str, data))}) has a SalesSim schema", where=str(path),
                         hint=f"SalesSim has: {', '.join(known)}.")

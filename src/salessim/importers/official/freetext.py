@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from salessim import nlu
 from salessim.schema import Criterion
 
 _INLINE_SECTION_RE = re.compile(r"(?i)\b(dealbreakers?|deal[- ]breakers?|must[- ]haves?|preferences?|nice[- ]to[- ]haves?)\s*:\s*")
@@ -74,7 +75,6 @@ def _item_fields(item: Any) -> tuple[Any, Any, Any]:
 def parse_preferences(text: str, category: str) -> tuple[list[Criterion], list[str], list[dict]]:
     """Criteria parsed from free-text preferences: ``(criteria, unparsed clauses, parsed notes)``.
     The first clause that speaks about an attribute wins (dealbreakers before preferences)."""
-    from salessim import nlu
 
     clauses = split_preferences(text)
     criteria: dict[str, Criterion] = {}

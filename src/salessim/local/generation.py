@@ -9,6 +9,8 @@ from the ids when it is missing (the shopper state itself stays plain JSON).
 
 from __future__ import annotations
 
+import inspect
+import json
 import weakref
 from collections import OrderedDict
 from pathlib import Path
@@ -17,6 +19,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from salessim.errors import SalesSimError
+from salessim.local.chat import stop_token_ids
 
 __all__ = ["ActionSampler", "SamplingConfig", "load_model_and_tokenizer", "TRAIN_EXTRA_HINT"]
 
@@ -36,19 +39,19 @@ class SamplingConfig(BaseModel):
     stop_at_newline: bool = Field(default=True, description="an action is one line: stop at a newline")
 
 
-def require_train_stack() -> None:
+def require_train_stack(where: str | None = None) -> None:
     """Raise a clear error when torch/transformers are missing."""
     try:
-        import torch  # noqa: F401
-        import transformers  # noqa: F401
+        import torch  # noqa: F401  # lazy: the [train] extra
+        import transformers  # noqa: F401  # lazy: the [train] extra
     except ImportError as exc:  # pragma: no cover - depends on the environment
         raise SalesSimError(f"the hf: shopper and training need torch and transformers ({exc.name} is missing)",
-                            hint=TRAIN_EXTRA_HINT) from None
+                            where=where, hint=TRAIN_EXTRA_HINT) from None
 
 
 def torch_dtype(name: str | None):
     """The torch dtype for a config's ``dtype`` name (``bf16``, ``fp16``, ``fp32`` or the long names)."""
-    import torch
+    import torch  # lazy: the [train] extra
 
     return {"bf16": torch.bfloat16, "bfloat16": torch.bfloat16, "fp16": torch.float16, "float16": torch.float16,
             "fp32": torch.float32, "float32": torch.float32, None: None}[name]
@@ -76,10 +79,11 @@ def load_model_and_tokenizer(path: str | Path, *, device: str = "cpu", dtype: st
     (``adapter_config.json``): its base model is loaded from ``base_model_name_or_path`` and the
     adapter applied (trainable when ``trainable``). Returns ``(model, tokenizer)``, the model in eval mode."""
     require_train_stack()
-    import json
 
-    import torch
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers import (  # lazy: the [train] extra
+        AutoModelForCausalLM,
+        AutoTokenizer,
+    )
 
     p = Path(path)
     if not p.is_dir():
@@ -101,7 +105,7 @@ def load_model_and_tokenizer(path: str | Path, *, device: str = "cpu", dtype: st
     tokenizer = AutoTokenizer.from_pretrained(tok_dir, local_files_only=True)
     if adapter_dir is not None:
         try:
-            from peft import PeftModel
+            from peft import PeftModel  # lazy: the [train] extra
         except ImportError:  # pragma: no cover
             raise SalesSimError("a LoRA adapter needs peft", hint=TRAIN_EXTRA_HINT) from None
         model = PeftModel.from_pretrained(model, adapter_dir, is_trainable=trainable)
@@ -120,8 +124,6 @@ class ActionSampler:
 
     def __init__(self, model, tokenizer, sampling: SamplingConfig | None = None, stop_ids: list[int] | None = None,
                  max_cached: int = 64, cpu_threads: int | None = 1):
-        from salessim.train.chat import stop_token_ids
-
         self.model = model
         self.tokenizer = tokenizer
         self.sampling = sampling or SamplingConfig()
@@ -144,15 +146,13 @@ class ActionSampler:
         try:
             return next(self.model.parameters()).device
         except StopIteration:  # pragma: no cover
-            import torch
+            import torch  # lazy: the [train] extra
 
             return torch.device("cpu")
 
     def _cache_arg(self) -> str:
         """``cache`` (transformers >= 5.2x) or ``past_key_values`` (older models / wrappers)."""
         if self._cache_kw is None:
-            import inspect
-
             base = getattr(self.model, "get_base_model", lambda: self.model)()
             params = inspect.signature(base.forward).parameters
             self._cache_kw = "cache" if "cache" in params else "past_key_values"
@@ -167,7 +167,7 @@ class ActionSampler:
         """Draw one assistant turn after context ``ids`` for episode ``key``. Returns the new ids
         (ending with a stop id unless cut by ``max_new_tokens`` or a newline) and their
         log-probabilities."""
-        import torch
+        import torch  # lazy: the [train] extra
 
         cfg = self.sampling
         device = self._device()
@@ -219,7 +219,7 @@ class ActionSampler:
 
 
 def _draw(logits, top_k: int, top_p: float, gen) -> int:
-    import torch
+    import torch  # lazy: the [train] extra
 
     scores = logits.clone()
     if top_k and top_k < scores.numel():

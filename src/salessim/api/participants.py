@@ -1,5 +1,10 @@
 """The participant contracts: what a shopper and a sales agent are to the orchestrator.
 
+Write your own as a class with ``start`` and ``act`` (subclass :class:`ShopperBase` or
+:class:`SalesAgentBase` for the bookkeeping) and name it in a run config by ``MODULE:ATTR`` or
+through an entry point (:mod:`salessim.api.registry`); :func:`check_participant` says what is
+missing from an object that does not fit.
+
 A participant is a stateless-ish policy object (configuration, clients, read-only store access)
 plus an explicit, JSON-serialisable per-episode ``state`` dict. ``start`` makes the state, ``act``
 takes the observation and the state and returns one step and the new state. Keeping the state
@@ -12,11 +17,20 @@ message to the shopper with the products it presents.
 
 from __future__ import annotations
 
-from typing import Any, Protocol, runtime_checkable
+import inspect
+from typing import Any, ClassVar, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from salessim.schema import Message, ParticipantInfo, Persona, ShopperAction, ToolCall, Usage
+from salessim.errors import SalesSimError
+from salessim.schema import (
+    Message,
+    ParticipantInfo,
+    Persona,
+    ShopperAction,
+    ToolCall,
+    Usage,
+)
 
 State = dict[str, Any]
 
@@ -69,9 +83,7 @@ class Shopper(Protocol):
 
     info: ParticipantInfo
     vision: bool  # whether view_product results carry the image
-
     def start(self, persona: Persona, seed: int) -> State: ...
-
     async def act(self, obs: Observation, state: State) -> tuple[ShopperStep, State]: ...
 
 
@@ -81,10 +93,60 @@ class SalesAgent(Protocol):
     benchmarking agents)."""
 
     info: ParticipantInfo
-
     def start(self, category: str, seed: int) -> State: ...
-
     async def act(self, obs: Observation, state: State) -> tuple[AgentStep, State]: ...
+
+
+class ShopperBase:
+    """A convenient base for your own shopper: sets :attr:`info` (kind = the class name unless
+    given), ``vision = False``, and an empty state. Override :meth:`act` (and :meth:`start` when
+    the shopper needs per-episode state). The persona of the episode is in ``state["persona"]``."""
+
+    kind: ClassVar[str | None] = None
+    vision: bool = False
+
+    def __init__(self, **params: Any):
+        self.params = params
+        self.info = ParticipantInfo(kind=self.kind or type(self).__name__, params=dict(params))
+
+    def start(self, persona: Persona, seed: int) -> State:
+        return {"persona": persona.model_dump(mode="json"), "seed": seed}
+
+    async def act(self, obs: Observation, state: State) -> tuple[ShopperStep, State]:
+        raise NotImplementedError("a shopper must implement act(obs, state)")
+
+
+class SalesAgentBase:
+    """A convenient base for your own sales agent: sets :attr:`info` (kind = the class name
+    unless given) and a state holding the category and seed. Override :meth:`act`."""
+
+    kind: ClassVar[str | None] = None
+
+    def __init__(self, **params: Any):
+        self.params = params
+        self.info = ParticipantInfo(kind=self.kind or type(self).__name__, params=dict(params))
+
+    def start(self, category: str, seed: int) -> State:
+        return {"category": category, "seed": seed}
+
+    async def act(self, obs: Observation, state: State) -> tuple[AgentStep, State]:
+        raise NotImplementedError("a sales agent must implement act(obs, state)")
+
+
+def check_participant(obj: Any, role: str, spec: str, *, where: str | None = None) -> None:
+    """Fail with one line unless ``obj`` can play ``role`` (``shopper`` or ``agent``): it needs
+    ``start(...)`` and an ``async def act(obs, state)``; a shopper also ``vision``, both ``info``
+    (a :class:`~salessim.schema.ParticipantInfo`)."""
+    needed = ["info", "start", "act"] + (["vision"] if role == "shopper" else [])
+    missing = [name for name in needed if not hasattr(obj, name)]
+    if not missing and not inspect.iscoroutinefunction(getattr(obj, "act")):
+        missing.append("act must be `async def`")
+    if not missing and not isinstance(getattr(obj, "info"), ParticipantInfo):
+        missing.append("info must be a salessim.schema.ParticipantInfo")
+    if missing:
+        base = "ShopperBase" if role == "shopper" else "SalesAgentBase"
+        raise SalesSimError(f"{spec!r} does not fit the {role} contract: missing {', '.join(missing)}", where=where,
+                            hint=f"Subclass salessim.api.{base} and implement `async def act(self, obs, state)`.")
 
 
 def visible_to_shopper(messages: list[Message]) -> list[Message]:

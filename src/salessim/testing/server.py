@@ -16,9 +16,12 @@ It answers ``POST /v1/chat/completions`` (non-streaming) and ``GET /v1/models`` 
 Every request is recorded (:attr:`ChatTestServer.requests`) with its headers and JSON body, and
 the largest number of requests in flight at once is kept in :attr:`ChatTestServer.max_in_flight`.
 
+Replies and the completion body are in :mod:`salessim.testing.replies`, faults in
+:mod:`salessim.testing.faults`; their public names are re-exported here.
+
 Command line (for manual runs; stop with Ctrl-C)::
 
-    python -m salessim.llm.testserver --port 8011 --latency-ms 200 --echo
+    python -m salessim.testing.server --port 8011 --latency-ms 200 --echo
 """
 
 from __future__ import annotations
@@ -36,157 +39,27 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable, Iterable, Iterator
 
-FAULT_HEADER = "X-Salessim-Fault"
-
-FAULT_KINDS = (
-    "http_error",        # any status, optional Retry-After (rate_limit / server_error are shortcuts)
-    "delay",             # wait delay_s, then answer normally
-    "hang",              # never answer (until the client gives up or the server stops)
-    "malformed_tool_json",
-    "empty",             # content "" (or null with null=True), no tool calls
-    "truncated",         # finish_reason "length", text cut in half
-    "unknown_tool",      # a tool call to a name the caller did not offer
-    "reasoning",         # add a reasoning_content (or reasoning) field
-    "think",             # prepend a <think>...</think> block to the content
-    "bad_json",          # HTTP 200 whose body is cut in half (not valid JSON)
+from salessim.testing.faults import (
+    FAULT_HEADER,
+    FAULT_KINDS,
+    Fault,
+    FaultFn,
+    apply_fault,
+)
+from salessim.testing.replies import (
+    Reply,
+    Responder,
+    completion_body,
+    echo_responder,
+    error_body,
+    text_reply,
+    tool_reply,
 )
 
-
-@dataclass
-class Reply:
-    """The assistant message a responder wants sent back.
-
-    ``tool_calls`` entries are ``{"name": str, "arguments": dict | str, "id": str (optional)}``;
-    a string ``arguments`` is sent verbatim (so it may be broken JSON). ``finish_reason``
-    defaults to ``"tool_calls"`` when there are tool calls, else ``"stop"``. ``usage`` defaults
-    to a rough count (4 characters per token).
-    """
-
-    text: str | None = ""
-    tool_calls: list[dict[str, Any]] = field(default_factory=list)
-    reasoning: str | None = None
-    reasoning_field: str = "reasoning_content"
-    finish_reason: str | None = None
-    usage: dict[str, int] | None = None
-    model: str | None = None
-
-
-def text_reply(text: str) -> Reply:
-    """A plain text reply."""
-    return Reply(text=text)
-
-
-def tool_reply(name: str, arguments: dict[str, Any] | str | None = None, *, text: str | None = None,
-               call_id: str | None = None) -> Reply:
-    """A reply that calls one tool (e.g. the shopper's ``say``/``buy``)."""
-    call: dict[str, Any] = {"name": name, "arguments": {} if arguments is None else arguments}
-    if call_id:
-        call["id"] = call_id
-    return Reply(text=text, tool_calls=[call])
-
-
-@dataclass
-class Fault:
-    """One injected misbehaviour; build it with the class methods (e.g. ``Fault.rate_limit(1)``)."""
-
-    kind: str
-    status: int = 500
-    retry_after: float | None = None
-    delay_s: float = 0.0
-    text: str = ""
-    tool_name: str = "say"
-    null: bool = False
-    message: str = "injected fault"
-    field_name: str = "reasoning_content"
-
-    def __post_init__(self) -> None:
-        if self.kind not in FAULT_KINDS:
-            raise ValueError(f"unknown fault kind {self.kind!r}; known: {', '.join(FAULT_KINDS)}")
-
-    @classmethod
-    def http_error(cls, status: int, retry_after: float | None = None,
-                   message: str = "injected fault") -> "Fault":
-        """Answer with HTTP ``status`` and an OpenAI-style error body."""
-        return cls("http_error", status=status, retry_after=retry_after, message=message)
-
-    @classmethod
-    def rate_limit(cls, retry_after: float | None = 1.0) -> "Fault":
-        """HTTP 429, with ``Retry-After: <seconds>`` unless ``retry_after`` is None."""
-        return cls.http_error(429, retry_after, "rate limit reached (injected)")
-
-    @classmethod
-    def server_error(cls, status: int = 500, retry_after: float | None = None) -> "Fault":
-        """HTTP 5xx (500 by default, 503 for "overloaded")."""
-        return cls.http_error(status, retry_after, "server error (injected)")
-
-    @classmethod
-    def delay(cls, seconds: float) -> "Fault":
-        """Answer normally, but only after ``seconds``."""
-        return cls("delay", delay_s=seconds)
-
-    @classmethod
-    def hang(cls) -> "Fault":
-        """Never answer; the client has to time out."""
-        return cls("hang")
-
-    @classmethod
-    def malformed_tool_json(cls, tool_name: str = "say") -> "Fault":
-        """A tool call whose ``arguments`` string is not valid JSON."""
-        return cls("malformed_tool_json", tool_name=tool_name)
-
-    @classmethod
-    def empty(cls, null: bool = False) -> "Fault":
-        """Empty content (``""``, or ``null`` with ``null=True``) and no tool calls."""
-        return cls("empty", null=null)
-
-    @classmethod
-    def truncated(cls) -> "Fault":
-        """``finish_reason="length"`` with the text cut in half."""
-        return cls("truncated")
-
-    @classmethod
-    def bad_json(cls) -> "Fault":
-        """HTTP 200 with the completion's JSON body cut in half (a proxy or worker that died
-        mid-answer); the HTTP framing stays valid, only the body is not JSON."""
-        return cls("bad_json")
-
-    @classmethod
-    def unknown_tool(cls, tool_name: str = "teleport") -> "Fault":
-        """A tool call to ``tool_name``, which the caller did not offer."""
-        return cls("unknown_tool", tool_name=tool_name)
-
-    @classmethod
-    def reasoning(cls, text: str = "Let me think about the budget.",
-                  field_name: str = "reasoning_content") -> "Fault":
-        """Add a reasoning field (``reasoning_content`` or ``reasoning``) to the message."""
-        return cls("reasoning", text=text, field_name=field_name)
-
-    @classmethod
-    def think(cls, text: str = "The shopper wants a light laptop.") -> "Fault":
-        """Prepend ``<think>text</think>`` to the content."""
-        return cls("think", text=text)
-
-    @classmethod
-    def from_header(cls, value: str) -> "Fault":
-        """Parse ``kind;key=value;...`` (e.g. ``http_error;status=503;retry_after=0.5``)."""
-        kind, *pairs = [p.strip() for p in value.split(";") if p.strip()]
-        shortcuts = {"rate_limit": ("http_error", {"status": 429, "retry_after": 1.0}),
-                     "server_error": ("http_error", {"status": 500})}
-        kwargs: dict[str, Any] = {}
-        if kind in shortcuts:
-            kind, kwargs = shortcuts[kind][0], dict(shortcuts[kind][1])
-        for pair in pairs:
-            key, _, raw = pair.partition("=")
-            key = key.strip()
-            if key in ("status",):
-                kwargs[key] = int(raw)
-            elif key in ("retry_after", "delay_s"):
-                kwargs[key] = float(raw)
-            elif key == "null":
-                kwargs[key] = raw.strip().lower() in ("1", "true", "yes")
-            elif key in ("text", "tool_name", "message", "field_name"):
-                kwargs[key] = raw
-        return cls(kind, **kwargs)
+__all__ = [
+    "FAULT_HEADER", "FAULT_KINDS", "ChatTestServer", "Fault", "FaultFn", "RecordedRequest", "Reply", "Responder",
+    "echo_responder", "main", "serve_until_interrupted", "server_subprocess", "text_reply", "tool_reply",
+]
 
 
 @dataclass
@@ -200,38 +73,6 @@ class RecordedRequest:
     body: Any
     received_at: float
     faults: list[str] = field(default_factory=list)
-
-
-Responder = Callable[[dict[str, Any]], "Reply | str | dict[str, Any]"]
-FaultFn = Callable[[int, dict[str, Any]], "Fault | list[Fault] | None"]
-
-
-def _text_of(content: Any) -> str:
-    """The text of a message content (string or list of parts; images shown as ``[image]``)."""
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        out = []
-        for part in content:
-            if isinstance(part, dict) and part.get("type") == "text":
-                out.append(str(part.get("text", "")))
-            elif isinstance(part, dict) and part.get("type") == "image_url":
-                out.append("[image]")
-        return " ".join(out)
-    return ""
-
-
-def echo_responder(request: dict[str, Any]) -> Reply:
-    """The default responder: ``"echo: <last user message>"``."""
-    for message in reversed(request.get("messages") or []):
-        if isinstance(message, dict) and message.get("role") == "user":
-            return Reply(text=f"echo: {_text_of(message.get('content'))}")
-    return Reply(text="echo: (no user message)")
-
-
-def _estimate_tokens(text: str) -> int:
-    """A rough token count, 4 characters per token."""
-    return (len(text) + 3) // 4
 
 
 class _Server(ThreadingHTTPServer):
@@ -275,13 +116,13 @@ class _Handler(BaseHTTPRequestHandler):
         app = self.server.app
         app._record(self, None)
         if app.api_key is not None and self.headers.get("Authorization") != f"Bearer {app.api_key}":
-            self._send_json(401, _error_body("invalid API key", "invalid_request_error", "invalid_api_key"))
+            self._send_json(401, error_body("invalid API key", "invalid_request_error", "invalid_api_key"))
             return
         if self.path.rstrip("/") in ("/v1/models", "/models"):
             self._send_json(200, {"object": "list", "data": [
                 {"id": app.model, "object": "model", "created": 0, "owned_by": "salessim-test"}]})
         else:
-            self._send_json(404, _error_body(f"no route GET {self.path}", "not_found"))
+            self._send_json(404, error_body(f"no route GET {self.path}", "not_found"))
 
     def do_POST(self) -> None:  # noqa: N802 - stdlib name
         """``POST /v1/chat/completions``."""
@@ -294,19 +135,16 @@ class _Handler(BaseHTTPRequestHandler):
             body = None
         if self.path.rstrip("/") not in ("/v1/chat/completions", "/chat/completions"):
             app._record(self, body)
-            self._send_json(404, _error_body(f"no route POST {self.path}", "not_found"))
+            self._send_json(404, error_body(f"no route POST {self.path}", "not_found"))
             return
         if not isinstance(body, dict) or not isinstance(body.get("messages"), list):
             app._record(self, body)
-            self._send_json(400, _error_body("body must be a JSON object with 'messages'",
-                                             "invalid_request_error"))
+            self._send_json(400, error_body("body must be a JSON object with 'messages'",
+                                            "invalid_request_error"))
             return
         app._handle_chat(self, body)
 
 
-def _error_body(message: str, kind: str, code: str | None = None) -> dict[str, Any]:
-    """An OpenAI-style error body."""
-    return {"error": {"message": message, "type": kind, "code": code, "param": None}}
 
 
 class ChatTestServer:
@@ -464,14 +302,14 @@ class ChatTestServer:
             self._chat_count += 1
         try:
             if self.api_key is not None and handler.headers.get("Authorization") != f"Bearer {self.api_key}":
-                handler._send_json(401, _error_body("invalid API key", "invalid_request_error",
-                                                    "invalid_api_key"))
+                handler._send_json(401, error_body("invalid API key", "invalid_request_error",
+                                                   "invalid_api_key"))
                 return
             try:
                 faults = self._faults_for(handler, chat_index, body)
             except (ValueError, TypeError) as exc:
-                handler._send_json(400, _error_body(f"bad {FAULT_HEADER} header: {exc}",
-                                                    "invalid_request_error"))
+                handler._send_json(400, error_body(f"bad {FAULT_HEADER} header: {exc}",
+                                                   "invalid_request_error"))
                 return
             record.faults = [f.kind if f.kind != "http_error" else f"http_{f.status}" for f in faults]
             if self._wait(self.latency_s):
@@ -489,83 +327,24 @@ class ChatTestServer:
                         headers["Retry-After"] = f"{fault.retry_after:g}"
                     kind = "rate_limit_error" if fault.status == 429 else (
                         "server_error" if fault.status >= 500 else "invalid_request_error")
-                    handler._send_json(fault.status, _error_body(fault.message, kind), headers)
+                    handler._send_json(fault.status, error_body(fault.message, kind), headers)
                     return
             try:
                 produced = self.responder(body)
             except Exception as exc:  # a broken responder is a 500, visible to the test
-                handler._send_json(500, _error_body(f"responder raised {exc!r}", "server_error"))
+                handler._send_json(500, error_body(f"responder raised {exc!r}", "server_error"))
                 return
             if isinstance(produced, dict):
                 handler._send_json(200, produced)
                 return
             reply = Reply(text=produced) if isinstance(produced, str) else produced
             for fault in faults:
-                reply = _apply_fault(reply, fault)
-            handler._send_json(200, self._completion_body(record.index, body, reply),
+                reply = apply_fault(reply, fault)
+            handler._send_json(200, completion_body(record.index, body, reply, self.model),
                                cut=any(f.kind == "bad_json" for f in faults))
         finally:
             with self._lock:
                 self._in_flight -= 1
-
-    def _completion_body(self, index: int, request: dict[str, Any], reply: Reply) -> dict[str, Any]:
-        message: dict[str, Any] = {"role": "assistant", "content": reply.text}
-        tool_calls = []
-        for n, call in enumerate(reply.tool_calls):
-            args = call.get("arguments", {})
-            tool_calls.append({
-                "id": call.get("id") or f"call_{index}_{n}",
-                "type": "function",
-                "function": {"name": call.get("name", ""),
-                             "arguments": args if isinstance(args, str) else json.dumps(args)},
-            })
-        if tool_calls:
-            message["tool_calls"] = tool_calls
-        if reply.reasoning is not None:
-            message[reply.reasoning_field] = reply.reasoning
-        finish = reply.finish_reason or ("tool_calls" if tool_calls else "stop")
-        completion_text = (reply.text or "") + "".join(
-            c["function"]["arguments"] + c["function"]["name"] for c in tool_calls)
-        usage = dict(reply.usage) if reply.usage else {
-            "prompt_tokens": _estimate_tokens(json.dumps(request.get("messages"))),
-            "completion_tokens": _estimate_tokens(completion_text),
-        }
-        usage.setdefault("total_tokens", usage.get("prompt_tokens", 0) + usage.get("completion_tokens", 0))
-        return {
-            "id": f"chatcmpl-test-{index}",
-            "object": "chat.completion",
-            "created": int(time.time()),
-            "model": reply.model or str(request.get("model") or self.model),
-            "choices": [{"index": 0, "message": message, "finish_reason": finish, "logprobs": None}],
-            "usage": usage,
-        }
-
-
-def _apply_fault(reply: Reply, fault: Fault) -> Reply:
-    """The reply changed by a content fault (faults that replace the answer are handled earlier)."""
-    if fault.kind == "malformed_tool_json":
-        return Reply(text=None, tool_calls=[{"name": fault.tool_name,
-                                             "arguments": '{"text": "I want a laptop'}],
-                     reasoning=reply.reasoning, reasoning_field=reply.reasoning_field)
-    if fault.kind == "empty":
-        return Reply(text=None if fault.null else "", reasoning=reply.reasoning,
-                     reasoning_field=reply.reasoning_field)
-    if fault.kind == "truncated":
-        text = reply.text or ""
-        return Reply(text=text[: max(1, len(text) // 2)], finish_reason="length",
-                     reasoning=reply.reasoning, reasoning_field=reply.reasoning_field)
-    if fault.kind == "unknown_tool":
-        return Reply(text=None, tool_calls=[{"name": fault.tool_name, "arguments": {"where": "moon"}}],
-                     reasoning=reply.reasoning, reasoning_field=reply.reasoning_field)
-    if fault.kind == "reasoning":
-        return Reply(text=reply.text, tool_calls=reply.tool_calls, reasoning=fault.text,
-                     reasoning_field=fault.field_name,
-                     finish_reason=reply.finish_reason, usage=reply.usage, model=reply.model)
-    if fault.kind == "think":
-        return Reply(text=f"<think>{fault.text}</think>{reply.text or ''}", tool_calls=reply.tool_calls,
-                     reasoning=reply.reasoning, reasoning_field=reply.reasoning_field,
-                     finish_reason=reply.finish_reason, usage=reply.usage, model=reply.model)
-    return reply
 
 
 def serve_until_interrupted(server: "ChatTestServer", banner: Callable[["ChatTestServer"], str]) -> None:
@@ -611,7 +390,7 @@ def server_subprocess(module: str, *args: str) -> Iterator[str]:
 def main(argv: Iterable[str] | None = None) -> None:
     """Run the test server in the foreground until interrupted."""
     parser = argparse.ArgumentParser(
-        prog="python -m salessim.llm.testserver",
+        prog="python -m salessim.testing.server",
         description="A local OpenAI-compatible test server (echo responder, injectable faults). "
                     f"Send a '{FAULT_HEADER}: kind;key=value' header to inject a fault into one "
                     f"request; kinds: {', '.join(FAULT_KINDS)}, rate_limit, server_error.",

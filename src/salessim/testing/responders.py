@@ -1,4 +1,4 @@
-"""Scripted stand-ins for real models: responders for :class:`~salessim.llm.testserver.ChatTestServer`
+"""Scripted stand-ins for real models: responders for :class:`~salessim.testing.server.ChatTestServer`
 that play a SalesSim shopper or sales agent by reading the request's messages.
 
 They let tests, benchmarks and manual runs drive whole episodes through the real client stack
@@ -14,7 +14,7 @@ shopper's words and recommends the first two results by name and id.
 
 Command line (a role-playing server for manual runs and subprocess tests; Ctrl-C stops it)::
 
-    python -m salessim.llm.responders --port 8011 --latency-ms 200 [--fault-every 5 --fault server_error]
+    python -m salessim.testing.responders --port 8011 --latency-ms 200 [--fault-every 5 --fault server_error]
 """
 
 from __future__ import annotations
@@ -24,9 +24,9 @@ import json
 import re
 from typing import Any, Iterable
 
-from salessim.llm.testserver import (
-    ChatTestServer, Fault, FaultFn, Reply, echo_responder, serve_until_interrupted, tool_reply,
-)
+from salessim.testing.faults import Fault, FaultFn
+from salessim.testing.replies import Reply, echo_responder, tool_reply
+from salessim.testing.server import ChatTestServer, serve_until_interrupted
 
 SHOPPER_LINES = (
     "Hi! I'm looking for something for work and travel.",
@@ -195,7 +195,7 @@ def roleplay_responder(request: dict[str, Any]) -> Reply:
 
 def main(argv: Iterable[str] | None = None) -> None:
     """Serve :func:`roleplay_responder` on 127.0.0.1 until interrupted; prints the base URL."""
-    parser = argparse.ArgumentParser(prog="python -m salessim.llm.responders",
+    parser = argparse.ArgumentParser(prog="python -m salessim.testing.responders",
                                      description="A role-playing OpenAI-compatible test server (no model).")
     parser.add_argument("--port", type=int, default=8011, help="0 picks a free port")
     parser.add_argument("--latency-ms", type=float, default=0.0)

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from salessim.api.summary import RunSummary
 from salessim.errors import SalesSimError
 from salessim.schema import Episode, EpisodeScores
 
@@ -227,12 +228,15 @@ class RunDir:
             return []
         return [EpisodeScores.model_validate_json(l) for l in path.read_text().splitlines() if l.strip()]
 
-    def write_summary(self, summary: dict) -> None:
-        write_json_atomic(self.path / SUMMARY, summary)
+    def write_summary(self, summary: RunSummary) -> None:
+        """Write ``summary.json`` (:meth:`RunSummary.to_json`)."""
+        write_json_atomic(self.path / SUMMARY, summary.to_json())
 
-    def read_summary(self) -> dict | None:
+    def read_summary(self) -> RunSummary | None:
+        """The run's ``summary.json`` (None when it has none); a file that is not JSON or does not
+        fit :class:`RunSummary` is a one-line :class:`SalesSimError` with the hint to re-score."""
         path = self.path / SUMMARY
-        return json.loads(path.read_text()) if path.exists() else None
+        return RunSummary.load(path) if path.exists() else None
 
 
 def _holder(lock_path: Path) -> str:
@@ -249,7 +253,7 @@ def _holder(lock_path: Path) -> str:
 
 def _acquire(lock_path: Path, shown: Path) -> int:
     """An open descriptor of ``lock_path`` holding an exclusive flock (not inherited by children)."""
-    import fcntl
+    import fcntl  # lazy: POSIX-only, needed only where a lock is taken
 
     for _ in range(10):
         fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
