@@ -21,11 +21,12 @@ PROG = "salessim"
 
 def _register() -> None:
     """Add every command group. Heavy imports (torch, the LLM SDK) stay inside the commands."""
-    from salessim.cli import import_cmd, personas_cmd, reference_cmd, report_cmd, run_cmd, store_cmd, train_cmd
+    from salessim.cli import import_cmd, personas_cmd, play_cmd, reference_cmd, report_cmd, run_cmd, store_cmd, train_cmd
 
     run_cmd.register(app)
     import_cmd.register(app)
     reference_cmd.register(app)
+    play_cmd.register(app)
     report_cmd.register(app)
     app.add_typer(store_cmd.app, name="store")
     app.add_typer(personas_cmd.app, name="personas")

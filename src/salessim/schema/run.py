@@ -84,12 +84,14 @@ def _model_shorthand(data: Any) -> Any:
 
 
 class ShopperConfig(BaseModel):
-    """Which shopper plays: ``scripted`` (with flaw knobs), ``llm`` (needs ``model``) or ``hf:PATH``."""
+    """Which shopper plays: ``scripted`` (with flaw knobs and a wording ``preset``: ``default`` or
+    ``humanlike``), ``llm`` (needs ``model``), ``hf:PATH``, or ``human`` (a person, ``salessim play``)."""
 
     model_config = ConfigDict(extra="forbid")
 
     kind: str = "scripted"
     flaws: dict[str, float] = Field(default_factory=dict)
+    preset: str | None = None  # the scripted shopper's wording preset (None = default)
     model: ModelConfig | None = None
 
     @model_validator(mode="before")

@@ -12,8 +12,14 @@ _MODEL_HINT = ("Pass {flag} NAME and --{base}base-url URL, or set {where}.model 
                "(see docs/llm-endpoints.md).")
 
 
+_HUMAN_HINT = "Continue a run of `salessim play` with `salessim play --resume --out DIR`."
+
+
 def make_shopper(cfg: ShopperConfig, store):
     """The shopper named by ``cfg.kind``."""
+    if cfg.kind == "human":
+        raise SalesSimError("the shopper of this run is a person (salessim play); no simulator can take its place",
+                            where="shopper.kind", hint=_HUMAN_HINT)
     if cfg.kind == "scripted":
         from salessim.shoppers import make_scripted_shopper
 
@@ -44,6 +50,9 @@ def _make_hf_shopper(path: str, store):
 
 def make_agent(cfg: AgentConfig, store):
     """The sales agent named by ``cfg.kind``."""
+    if cfg.kind == "human":
+        raise SalesSimError("the sales agent of this run is a person (salessim play); no agent can take its place",
+                            where="agent.kind", hint=_HUMAN_HINT)
     if cfg.kind in ("scripted", "pushy"):
         from salessim.agents import make_scripted_agent
 
