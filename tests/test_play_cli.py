@@ -1,0 +1,67 @@
+"""`salessim play` usage errors: one line, exit 2, nothing written; and the missing web extra."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from salessim.errors import SalesSimError
+
+
+def salessim(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "salessim", *args], capture_output=True, text=True, cwd=cwd)
+
+
+def one_line(proc) -> str:
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    lines = [l for l in proc.stderr.splitlines() if l.strip()]
+    assert len(lines) == 1 and "Traceback" not in proc.stderr, proc.stderr
+    return lines[0]
+
+
+@pytest.mark.parametrize("args,words", [
+    (["--out", "r"], ["--role", "which side"]),
+    (["--role", "cashier", "--out", "r"], ["--role", "cashier"]),
+    (["--role", "shopper", "--out", "r", "--shopper-model", "m"], ["--shopper-model", "which you play yourself"]),
+    (["--role", "agent", "--out", "r", "--agent", "pushy"], ["--agent", "which you play yourself"]),
+    (["--role", "shopper", "--out", "r", "--persona", "nobody-1"], ["--persona", "nobody-1"]),
+    (["--role", "shopper", "--out", "r", "--split", "dev"], ["--split"]),
+    (["--role", "agent", "--out", "r", "--shopper", "robot"], ["unknown shopper kind"]),
+    (["--role", "shopper", "--out", "r", "--agent", "llm"], ["needs a model"]),
+    (["--resume", "--out", "r"], ["does not exist"]),
+])
+def test_usage_errors_are_one_line(tmp_path, args, words):
+    line = one_line(salessim("play", *args, cwd=tmp_path))
+    for w in words:
+        assert w in line
+    assert not (tmp_path / "r").exists()
+
+
+def test_resume_refuses_a_run_that_is_not_play(tmp_path):
+    assert salessim("run", "--limit", "1", "--out", "r", cwd=tmp_path).returncode == 0
+    line = one_line(salessim("play", "--resume", "--out", "r", cwd=tmp_path))
+    assert "not a run of `salessim play`" in line
+    line = one_line(salessim("play", "--role", "shopper", "--out", "r", cwd=tmp_path))
+    assert "already holds a run" in line
+
+
+def test_missing_web_extra_is_one_line(monkeypatch):
+    from salessim.play import require_web_stack
+
+    monkeypatch.setitem(sys.modules, "uvicorn", None)  # as if not installed
+    with pytest.raises(SalesSimError, match=r"needs the web extra \(uvicorn is not installed\).*pip install 'salessim\[play\]'"):
+        require_web_stack()
+
+
+def test_a_non_loopback_host_is_warned(tmp_path):
+    # the warning comes before the server starts listening
+    proc = subprocess.Popen([sys.executable, "-m", "salessim", "play", "--role", "shopper", "--out", "r", "--limit", "1",
+                             "--host", "0.0.0.0"], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = proc.stderr.readline()
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=60)
+    assert line.startswith("warning: --host 0.0.0.0: the page is reachable from other machines")
