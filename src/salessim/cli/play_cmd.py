@@ -116,13 +116,11 @@ def play(
         overrides = RunOverrides(
             personas=str(personas) if personas else None, split=split, limit=limit, seed=seed, max_turns=max_turns,
             shopper=shopper if role == "agent" else None,
-            shopper_flaws=_parse_flaws(shopper_flaws) if shopper_flaws else None,
+            shopper_flaws=_parse_flaws(shopper_flaws) if shopper_flaws else None, shopper_preset=shopper_preset,
             agent=agent if role == "shopper" else None, shopper_model=shopper_model, base_url=base_url,
             api_key_env=api_key_env, vision=vision, temperature=temperature, agent_model=agent_model,
             agent_base_url=agent_base_url, agent_api_key_env=agent_api_key_env, cache=False if no_cache else None)
         cfg = apply_overrides(RunConfig(), overrides)
-        if shopper_preset is not None:
-            cfg.shopper.preset = shopper_preset
         check_run_config(cfg)
         if role == "shopper":
             cfg.shopper = ShopperConfig(kind="human")

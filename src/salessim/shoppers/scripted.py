@@ -29,7 +29,10 @@ It plays its persona by rule, so every behaviour the benchmark measures has a kn
 - **Voice.** Wording follows the persona (knowledge level, speaking style, emotion, Big-Five):
   see :mod:`salessim.shoppers.voice`; lines are not repeated within an episode while others remain.
 
-Flaws (see :mod:`salessim.shoppers.flaws`) bend these rules with set probabilities.
+Flaws (see :mod:`salessim.shoppers.flaws`) bend these rules with set probabilities. A wording
+preset (:mod:`salessim.shoppers.presets`, e.g. ``humanlike``) changes how it talks and may hold a
+volunteered criterion back for a turn (a reaction, a question or a hesitation instead), never what
+it decides.
 
 The per-episode state is a JSON-serialisable dict; randomness comes from ``random.Random`` seeded
 by the episode seed and a draw counter kept in the state, so an episode replays identically.
@@ -47,6 +50,7 @@ from salessim.constraints import is_valid, max_utility, satisfies, utility
 from salessim.schema import CategorySchema, Criterion, Message, ParticipantInfo, Persona, Product, ShopperAction
 from salessim.shoppers._data import agent_cues, shopper_text
 from salessim.shoppers.flaws import Flaws, coerce_flaws
+from salessim.shoppers.presets import Preset, load_preset
 from salessim.shoppers.voice import Voice, cap_first
 from salessim.sim.participants import Observation, ShopperStep, State
 
@@ -78,10 +82,11 @@ def _fallback_phrasing(c: Criterion, voice: Voice) -> str:
 class _Context:
     """Everything derived from one persona that does not change during an episode (cached)."""
 
-    def __init__(self, persona: Persona, schema: CategorySchema | None, nlu):
+    def __init__(self, persona: Persona, schema: CategorySchema | None, nlu, preset: Preset | None = None):
         self.persona = persona
         self.schema = schema
-        self.voice = Voice(persona, schema)
+        self.preset = preset or Preset()
+        self.voice = Voice(persona, schema, self.preset)
         self.criteria = list(persona.criteria)
         data = shopper_text()
         cues = data["question_cues"]
@@ -200,7 +205,7 @@ class _Draw(random.Random):
 
 
 # contexts depend only on the persona and the schema, so shopper instances share them
-_SHARED_CONTEXTS: dict[tuple[str, int], _Context] = {}
+_SHARED_CONTEXTS: dict[tuple[str, int, str], _Context] = {}
 
 
 class ScriptedShopper:
@@ -212,9 +217,13 @@ class ScriptedShopper:
     (``vision=True``).
     """
 
-    def __init__(self, flaws: Flaws | dict | str | None = None, *, store=None):
+    def __init__(self, flaws: Flaws | dict | str | None = None, *, store=None, preset: str | None = None):
         self.flaws = coerce_flaws(flaws)
-        self.info = ParticipantInfo(kind="scripted", params={"flaws": self.flaws.model_dump()})
+        self.preset = load_preset(preset)
+        params: dict[str, Any] = {"flaws": self.flaws.model_dump()}
+        if not self.preset.is_default:
+            params["preset"] = self.preset.name
+        self.info = ParticipantInfo(kind="scripted", params=params)
         self.vision = True
         self._store = store
         self._contexts: dict[str, _Context] = {}
@@ -253,10 +262,10 @@ class ScriptedShopper:
 
     def _make_context(self, key: str, persona: Persona) -> _Context:
         schema = self._schema(persona.category)
-        shared_key = (key, id(schema))
+        shared_key = (key, id(schema), self.preset.name)
         ctx = _SHARED_CONTEXTS.get(shared_key)
         if ctx is None:
-            ctx = _Context(persona, schema, self._nlu)
+            ctx = _Context(persona, schema, self._nlu, self.preset)
             if len(_SHARED_CONTEXTS) > 4096:
                 _SHARED_CONTEXTS.clear()
             _SHARED_CONTEXTS[shared_key] = ctx
@@ -521,6 +530,24 @@ class ScriptedShopper:
             text = voice.finish([voice.pick(rng, "vague")], rng)
             return ShopperStep(action=ShopperAction(type="say", text=text), meta=meta)
 
+        if (decision == "buy" and ctx.preset.ask_before_buying > 0 and not last_chance and not st.get("asked_first")
+                and rng.random() < ctx.preset.ask_before_buying):
+            # a wording preset: ask about the chosen product first, decide in the next turn
+            st["asked_first"] = True
+            plan = self._complaint_items(ctx, st, rng, active, products)
+            st["disclosed"].extend(it["idx"] for it in plan if it["idx"] not in st["disclosed"])
+            intended = {it["idx"] for it in plan}
+
+            def render_ask(level: int) -> str:
+                core = self._core(ctx, plan, level, rng, allowed)
+                ask = voice.pick(rng, "ask_product").format(name=f"the {voice.short_name(best)}")
+                return voice.finish([*core, ask], rng, moment="plain" if level >= 2 else "react")
+
+            text = self._say_checked(ctx, st, render_ask, allowed, intended)
+            meta["disclosed"] = [ctx.criteria[i].key for i in sorted(intended)]
+            meta["asked_before_buying"] = best.id
+            return ShopperStep(action=ShopperAction(type="say", text=text), meta=meta)
+
         if decision in ("buy", "leave"):
             # dealbreakers the shown products break and the agent has not heard yet are said now
             complaints = self._complaint_items(ctx, st, rng, active, products)
@@ -644,7 +671,13 @@ class ScriptedShopper:
                     answered = True
                     continue
                 if not complained or i in st["disclosed"]:
-                    item("answer", idx=i, phrasing=self._phrasing(ctx, st, i, rng), disclose=True)
+                    c = ctx.criteria[i]
+                    keep = ctx.preset.answer_preference
+                    if (not complained and c.kind == "preference" and i not in st["disclosed"] and keep < 1.0
+                            and rng.random() >= keep):
+                        item("unsure")  # a wording preset: not sure yet, says nothing about it
+                    else:
+                        item("answer", idx=i, phrasing=self._phrasing(ctx, st, i, rng), disclose=True)
                     answered = True
                     break
             elif not complained:
@@ -652,17 +685,22 @@ class ScriptedShopper:
                 break
         if not complained and not answered and st["asked_uses"]:
             item("uses")
-        # c. otherwise volunteer one criterion
+        # c. otherwise volunteer one criterion (a wording preset may hold it back for this turn)
         if not complained and not answered:
             remaining = [i for i in undisclosed if i not in planned]
             if remaining:
                 i = remaining[0]
-                if fresh and rng.random() < 0.6:
-                    plan.insert(0, {"type": "looked"})
-                item("reveal", idx=i, phrasing=self._phrasing(ctx, st, i, rng), disclose=True,
-                     dealbreaker=ctx.criteria[i].kind == "dealbreaker")
+                dealbreaker = ctx.criteria[i].kind == "dealbreaker"
+                chance = ctx.preset.volunteer_dealbreaker if dealbreaker else ctx.preset.volunteer_preference
+                if chance < 1.0 and rng.random() >= chance:
+                    item("hold", fresh=bool(fresh), shown=bool(products))
+                else:
+                    if fresh and rng.random() < 0.6:
+                        plan.insert(0, {"type": "looked"})
+                    item("reveal", idx=i, phrasing=self._phrasing(ctx, st, i, rng), disclose=True,
+                         dealbreaker=dealbreaker)
         # d. nothing new to say: repeat a broken dealbreaker, then ask for other options / openly
-        if not any(p["type"] in ("complaint", "answer", "reveal", "uses", "no_view") for p in plan):
+        if not any(p["type"] in ("complaint", "answer", "reveal", "uses", "no_view", "hold", "unsure") for p in plan):
             for i in active:
                 c = ctx.criteria[i]
                 if c.kind != "dealbreaker" or i not in st["disclosed"]:
@@ -747,10 +785,16 @@ class ScriptedShopper:
                 core.append(voice.pick(rng, "ask_open"))
             elif kind == "term":
                 core.append(voice.ask_term(it["term"], rng) if level < 2 else "")
+            elif kind == "unsure":
+                core.append(voice.pick(rng, "hold_unsure"))
+            elif kind == "hold":
+                core.append(voice.hold(rng, products_shown=it["shown"], fresh=it["fresh"]) if level < 2
+                            else voice.pick(rng, "hold_pause"))
         return core
 
 
-def make_scripted_shopper(flaws: Flaws | dict | str | None = None, *, store=None) -> ScriptedShopper:
+def make_scripted_shopper(flaws: Flaws | dict | str | None = None, *, store=None,
+                          preset: str | None = None) -> ScriptedShopper:
     """A :class:`ScriptedShopper` with these flaws (a :class:`Flaws`, a dict, a ``name=p,...`` text
-    or None for the oracle)."""
-    return ScriptedShopper(flaws, store=store)
+    or None for the oracle) and wording ``preset`` (:mod:`salessim.shoppers.presets`; None: default)."""
+    return ScriptedShopper(flaws, store=store, preset=preset)

@@ -86,6 +86,7 @@ class RunOverrides:
     max_turns: int | None = None
     shopper: str | None = None
     shopper_flaws: dict[str, float] | None = None
+    shopper_preset: str | None = None
     agent: str | None = None
     shopper_model: str | None = None
     base_url: str | None = None
@@ -137,6 +138,8 @@ def apply_overrides(cfg: RunConfig, ov: RunOverrides) -> RunConfig:
         shopper["kind"] = "llm"
     if ov.shopper_flaws is not None:
         shopper["flaws"] = ov.shopper_flaws
+    if ov.shopper_preset is not None:
+        shopper["preset"] = None if ov.shopper_preset == "default" else ov.shopper_preset
     shopper_llm = shopper["kind"] == "llm"
     if shopper_llm or ov.shopper_model is not None:
         shopper["model"] = _model_update(
@@ -192,6 +195,13 @@ def check_run_config(cfg: RunConfig) -> None:
     if cfg.agent.kind not in AGENT_KINDS:
         raise SalesSimError(f"unknown agent kind {cfg.agent.kind!r}", where="--agent",
                             hint=f"Use one of: {', '.join(AGENT_KINDS)}.")
+    if cfg.shopper.preset is not None:
+        if cfg.shopper.kind != "scripted":
+            raise SalesSimError(f"a wording preset shapes the scripted shopper, but the shopper is {cfg.shopper.kind!r}",
+                                where="--shopper-preset", hint="Drop it, or use --shopper scripted.")
+        from salessim.shoppers.presets import load_preset
+
+        load_preset(cfg.shopper.preset)  # an unknown name fails here, naming the presets
     if cfg.shopper.kind.startswith("hf:") and not Path(cfg.shopper.kind[3:]).is_dir():
         raise SalesSimError(f"no checkpoint directory at {cfg.shopper.kind[3:] or '(empty path)'}", where="--shopper",
                             hint="Use hf:PATH with a directory written by `salessim train` (e.g. "

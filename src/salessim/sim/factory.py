@@ -23,7 +23,7 @@ def make_shopper(cfg: ShopperConfig, store):
     if cfg.kind == "scripted":
         from salessim.shoppers import make_scripted_shopper
 
-        return make_scripted_shopper(cfg.flaws, store=store)
+        return make_scripted_shopper(cfg.flaws, store=store, preset=cfg.preset)
     if cfg.kind == "llm":
         return make_llm_shopper(cfg, store)
     if cfg.kind.startswith("hf:"):
