@@ -125,3 +125,28 @@ def test_humanlike_keeps_calibration(capsys):
     eps, personas = simulate("humanlike", "overdisclosure=1.0", "helpful", None)
     values = [overdisclosure.compute(ep, p, store).value for ep, p in zip(eps, personas)]
     assert sum(v for v in values if v is not None) / len([v for v in values if v is not None]) > 0.95
+
+
+@pytest.mark.slow
+def test_humanlike_halves_the_gaps_to_the_handwritten_reference():
+    """The README's table (benchmarks/scripted_vs_reference.py): words per turn and new criteria per
+    turn of both wordings, and each gap to the hand-written reference at least halved."""
+    from pathlib import Path
+
+    from salessim.metrics.reference import load_reference, reference_gaps
+    from tests.readme_figures import assert_near_readme
+
+    reference = load_reference(Path(__file__).resolve().parents[1] / "benchmarks/reference/handwritten_shoppers.jsonl")
+    gaps = {}
+    for preset in (None, "humanlike"):
+        episodes, _ = simulate(preset, "", "helpful", None)
+        gaps[preset] = reference_gaps(list(episodes), reference)
+    for row, key, level in (("words per shopper turn (per-dialogue means)", "words_per_turn", None),
+                            ("new criteria per turn, value level", "new_criteria_per_turn", "value")):
+        d, h = gaps[None][key], gaps["humanlike"][key]
+        if level:
+            d, h = d[level], h[level]
+        assert_near_readme(d["human"], row, 1)
+        assert_near_readme(d["simulator"], row, 2)
+        assert_near_readme(h["simulator"], row, 3)
+        assert abs(h["gap"]) <= 0.5 * abs(d["gap"]), (row, d["gap"], h["gap"])

@@ -211,7 +211,7 @@ def eval_(
     judge_temperature: float = typer.Option(0.7, "--judge-temperature", min=0.0, help="Sampling temperature of the judge."),
     judge_concurrency: int = typer.Option(8, "--judge-concurrency", min=1, help="Judge calls in flight at once."),
     judge_cache: bool = typer.Option(False, "--judge-cache", help="Cache judge answers on disk ($SALESSIM_CACHE_DIR): re-running the same judging costs nothing."),
-    reference: Optional[Path] = typer.Option(None, "--reference", help="JSONL file of human shopper dialogues: adds simulator-vs-human gaps (format: salessim/data/reference/README.md)."),
+    reference: Optional[Path] = typer.Option(None, "--reference", help="JSONL file of human shopper dialogues: adds simulator-vs-human gaps with bootstrap intervals (format: salessim/data/reference/README.md; convert a corpus with `salessim import-reference`)."),
 ) -> None:
     """Re-score a saved run without re-simulating; rewrites scores.jsonl and summary.json.
 

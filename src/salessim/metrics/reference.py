@@ -14,11 +14,13 @@ Reference file format (JSONL, UTF-8, one human shopping dialogue per line)::
 
 ``speaker`` also accepts ``customer``/``user``/``buyer`` (= shopper) and
 ``salesperson``/``assistant``/``seller`` (= agent). Blank lines and lines starting with ``#`` are
-ignored. Bring your own corpus; SalesSim ships only a small test fixture written for the tests.
+ignored. Bring your own corpus (``salessim import-reference`` converts MG-ShopDial, ``play`` runs
+and generic chat logs); SalesSim ships only small files written for its tests and benchmarks.
 
 Figures compared (simulator = the run's shopper turns; human = the reference's shopper turns;
 episodes ended by an infrastructure fault are left out; gap = simulator - human; every gap has a
-percentile-bootstrap 95% interval, ``gap_ci95``, from resampling dialogues on each side):
+bootstrap 95% interval, ``gap_ci95``, from resampling dialogues on each side: percentile intervals,
+normal ones for the lexical measures):
 
 - ``lexical``: pooled MTLD (tokens), HD-D and distinct-1/2 at an EQUAL token budget = min(tokens
   of the simulator's shopper turns, tokens of the human shopper turns), turns shuffled, 10 draws
