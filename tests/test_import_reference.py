@@ -185,3 +185,16 @@ def test_cli_and_eval_print_every_figure(tmp_path):
                   "share of turns with >= 2 criteria, value level", "share of turns with >= 2 criteria, topic level",
                   "criteria in the first turn, topic level", "purchase (decision) rate"):
         assert label in proc.stdout, label
+
+
+def test_report_shows_the_reference_gaps(tmp_path):
+    from salessim.report.html import build_report
+
+    run = tmp_path / "run"
+    main(["run", "--limit", "4", "--out", str(run)])
+    main(["eval", str(run), "--reference", str(REF)])
+    html = build_report([run], tmp_path / "report.html").read_text()
+    assert 'class="slices reference"' in html and "vs human reference <code>reference_dialogues.jsonl</code>" in html
+    for label in ("words per shopper turn (pooled: all tokens / all turns)", "share of turns with &gt;= 2 criteria, topic level",
+                  "pooled mtld @"):
+        assert label in html, label

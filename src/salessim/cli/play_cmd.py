@@ -143,6 +143,8 @@ def play(
     sock = bind_socket(host, port)
     previous = signal.signal(signal.SIGTERM, _on_sigterm)
     with rd.lock("play", create=not resume):
+        if not resume:
+            rd.check_new()  # again, now that no other process can write here
         try:
             asyncio.run(_serve(rd, cfg, role, plan, meta, persona, sock, host))
         except (KeyboardInterrupt, _Stopped):
