@@ -143,9 +143,9 @@ def play(
     sock = bind_socket(host, port)
     previous = signal.signal(signal.SIGTERM, _on_sigterm)
     with rd.lock("play", create=not resume):
-        if not resume:
-            rd.check_new()  # again, now that no other process can write here
         try:
+            if not resume:
+                rd.check_new()  # again, now that no other process can write here
             asyncio.run(_serve(rd, cfg, role, plan, meta, persona, sock, host))
         except (KeyboardInterrupt, _Stopped):
             pass  # Ctrl-C or SIGTERM is how a play session ends: what was finished is saved
