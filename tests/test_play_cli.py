@@ -31,6 +31,8 @@ def one_line(proc) -> str:
     (["--role", "agent", "--out", "r", "--shopper", "robot"], ["unknown shopper kind"]),
     (["--role", "shopper", "--out", "r", "--agent", "llm"], ["needs a model"]),
     (["--resume", "--out", "r"], ["does not exist"]),
+    (["--role", "shopper", "--out", "r", "--agent-model", "m", "--agent-base-url", "http://127.0.0.1:9/v1"],
+     ["agent.model.base_url", "cannot reach"]),  # --agent-model alone means an LLM agent, checked before serving
 ])
 def test_usage_errors_are_one_line(tmp_path, args, words):
     line = one_line(salessim("play", *args, cwd=tmp_path))
@@ -65,3 +67,21 @@ def test_a_non_loopback_host_is_warned(tmp_path):
         proc.terminate()
         proc.communicate(timeout=60)
     assert line.startswith("warning: --host 0.0.0.0: the page is reachable from other machines")
+
+
+def test_config_file_gives_the_other_side_and_the_plan(tmp_path):
+    import json
+
+    from tests.play_helpers import PlayServer, api
+
+    (tmp_path / "run.yaml").write_text("limit: 1\nmax_turns: 5\nagent: {kind: pushy}\nshopper: {kind: llm, model: m}\n")
+    server = PlayServer(["--role", "shopper", "--config", "run.yaml", "--out", "r"], cwd=tmp_path)
+    try:
+        status, st = api(server, "/api/state")
+        assert st["episode"]["max_turns"] == 5 and st["progress"]["planned"] == 1
+        cfg = json.loads((tmp_path / "r" / "run.json").read_text())["config"]
+        assert cfg["agent"]["kind"] == "pushy" and cfg["shopper"] == {"kind": "human", "flaws": {}, "preset": None,
+                                                                     "model": None}
+    finally:
+        server.stop()
+    assert not (tmp_path / "r").exists()  # nothing was finished: nothing is left behind

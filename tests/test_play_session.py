@@ -167,3 +167,28 @@ async def test_next_persona_order_and_resume(store, tmp_path):
     again = PlaySession(rd, session.cfg, "shopper", session.counterpart, store, session.personas, session.meta,
                         {e.id for e in rd.read_episodes()})
     assert again.next_persona().id == ids[0] and again.played == 1
+
+
+async def test_a_failing_counterpart_ends_the_conversation_with_its_kind_only(store, tmp_path):
+    from salessim.schema import ParticipantInfo
+
+    class BrokenAgent:
+        info = ParticipantInfo(kind="llm", model="secret-model")
+
+        def start(self, category, seed):
+            return {}
+
+        async def act(self, obs, state):
+            error = RuntimeError("https://internal.example/v1 answered 500 for key sk-XYZ")
+            error.kind = "server_error"
+            raise error
+
+    session, rd = _session(store, tmp_path, "shopper")
+    session.counterpart = BrokenAgent()
+    await session.start_next()
+    st = await session.act({"type": "say", "text": "Hello?"})
+    assert st["status"] == "finished" and st["episode"]["problem"] == "error:server_error"
+    page = json.dumps(st)
+    assert "sk-XYZ" not in page and "internal.example" not in page and "secret-model" not in page
+    assert rd.read_episodes()[0].termination == "error:server_error"  # saved, like any episode
+    await session.close()

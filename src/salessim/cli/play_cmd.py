@@ -32,6 +32,8 @@ def play(
     role: Optional[str] = typer.Option(None, "--role", help="Which side you play: shopper (against a sales agent) or "
                                        "agent (against a shopper simulator). Required for a new run directory."),
     out: Path = typer.Option(..., "--out", help="Run directory: one episode per finished conversation."),
+    config: Optional[Path] = typer.Option(None, "--config", help="YAML run config (configs/runs/) for the other side "
+                                          "and the plan; the section of the side you play is ignored. Flags override it."),
     resume: bool = typer.Option(False, "--resume", help="Continue the play run in --out with the personas not yet played "
                                                         "(its stored settings are used)."),
     split: str = typer.Option("test", "--split", help="Personas to play: test, train or all."),
@@ -91,7 +93,7 @@ def play(
         if role is not None and role != stored:
             raise SalesSimError(f"this run was played as the {stored}, not the {role}", where="--role",
                                 hint=f"Drop --role, or pass a new --out to play the {role}.")
-        ignored = [f"--{n.replace('_', '-')}" for n in ("split", "personas", "limit", "seed", "max_turns", "agent",
+        ignored = [f"--{n.replace('_', '-')}" for n in ("config", "split", "personas", "limit", "seed", "max_turns", "agent",
                                                          "agent_model", "shopper", "shopper_flaws", "shopper_preset",
                                                          "shopper_model")
                    if _given(ctx, n)]
@@ -120,7 +122,19 @@ def play(
             agent=agent if role == "shopper" else None, shopper_model=shopper_model, base_url=base_url,
             api_key_env=api_key_env, vision=vision, temperature=temperature, agent_model=agent_model,
             agent_base_url=agent_base_url, agent_api_key_env=agent_api_key_env, cache=False if no_cache else None)
-        cfg = apply_overrides(RunConfig(), overrides)
+        base = RunConfig()
+        if config is not None:
+            from salessim.sim.config import load_run_config
+
+            base = load_run_config(config)
+            if role == "shopper":
+                base.shopper = ShopperConfig()  # the person plays it: the file's shopper does not apply
+            else:
+                base.agent = AgentConfig()
+        for name in ("split", "seed", "max_turns", "agent", "shopper"):
+            if not _given(ctx, name):  # a default does not override the file, nor imply a kind (--agent-model: llm)
+                setattr(overrides, name, None)
+        cfg = apply_overrides(base, overrides)
         check_run_config(cfg)
         if role == "shopper":
             cfg.shopper = ShopperConfig(kind="human")
