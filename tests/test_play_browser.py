@@ -1,5 +1,6 @@
 """`salessim play` in headless Chromium (the system Chromium driven by Playwright, as the report
-test does): a whole shopper conversation (type, view a product and see its picture, buy) and a
+test does): a whole shopper conversation (type, reload the page and find the conversation where it was, view a
+product and see its picture, buy) and a
 whole agent conversation (search with a filter, present, the shopper buys or leaves), then
 `salessim eval` and `salessim import-reference --format episodes` on the run directories; a page
 without the token gets 403; a message containing <script> is shown as text.
@@ -100,6 +101,10 @@ def test_shopper_conversation(browser, runs):
         assert mine.evaluate("n => n.children.length") == 0
         assert page.evaluate("typeof window.__pwned") == "undefined"
         assert page.locator("#transcript script, #transcript img").count() == 0
+        before = page.locator("#transcript .msg").all_inner_texts()
+        page.reload()  # the address has no token any more: the cookie carries the session on
+        page.wait_for_selector("#transcript .msg.agent")
+        assert page.locator("#transcript .msg").all_inner_texts() == before
         for text in ["I need a laptop for my studies, nothing too pricey.",
                      "Whatever you think is best, could you show me a few?", "Please show me some options."]:
             if page.locator("#products .product").count():
