@@ -1,7 +1,7 @@
 """`salessim play` in headless Chromium (the system Chromium driven by Playwright, as the report
-test does): a whole shopper conversation (type, reload the page and find the conversation where it was, view a
-product and see its picture, buy) and a
-whole agent conversation (search with a filter, present, the shopper buys or leaves), then
+test does): a whole shopper conversation (type, reload the page and find the conversation where
+it was, view a product and see its picture, buy) and a whole agent conversation (search with a
+filter, present, the shopper buys or leaves), then
 `salessim eval` and `salessim import-reference --format episodes` on the run directories; a page
 without the token gets 403; a message containing <script> is shown as text.
 
