@@ -34,7 +34,7 @@ from salessim.sim.orchestrator import EpisodeLimits, EpisodeRunner
 from salessim.sim.participants import AgentStep, ShopperStep, visible_to_agent, visible_to_shopper
 from salessim.sim.rundir import RunDir
 
-__all__ = ["MAX_TEXT", "PlayError", "PlaySession", "ROLES"]
+__all__ = ["MAX_TEXT", "NotYourTurn", "PlayError", "PlaySession", "ROLES", "filter_value"]
 
 ROLES = ("shopper", "agent")
 MAX_TEXT = 2000  # characters of one message the person types
@@ -484,5 +484,3 @@ class PlaySession:
                             "content": m.tool_result.content})
         return out
 
-
-__all__ += ["NotYourTurn", "filter_value"]
