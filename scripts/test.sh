@@ -11,6 +11,6 @@ LOCK="$PWD/constraints.txt"
 .venv/bin/python -m pip install -q --upgrade pip >/dev/null
 # torch first and pinned exactly: the CPU wheel on the machines' disk (an open range pulls a CUDA build)
 .venv/bin/python -m pip install -q -c "$LOCK" "torch==2.13.0"
-.venv/bin/python -m pip install -q -c "$LOCK" -e ".[dev,train]"
+.venv/bin/python -m pip install -q -c "$LOCK" -e ".[dev,train,play]"
 SALESSIM_CONSTRAINTS="$LOCK" bash scripts/install_browser.sh
 SALESSIM_REQUIRE_BROWSER=1 .venv/bin/python -m pytest "$@"

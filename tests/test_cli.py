@@ -20,7 +20,7 @@ def one_line_error(proc):
     return lines[0]
 
 
-@pytest.mark.parametrize("cmd", [[], ["run"], ["eval"], ["store"], ["personas"], ["report"], ["import-official"],
+@pytest.mark.parametrize("cmd", [[], ["run"], ["eval"], ["store"], ["personas"], ["report"], ["import-official"], ["import-reference"], ["play"],
                                  ["train"], ["train", "sft"], ["train", "grpo"]])
 def test_every_command_has_help(cmd):
     proc = salessim(*cmd, "--help")

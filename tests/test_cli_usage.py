@@ -72,6 +72,7 @@ def test_unknown_option_or_command(tmp_path, args, word):
     (["eval"], "RUN_DIR"),
     (["report"], "RUN_DIRS"),
     (["import-official"], "FILE"),
+    (["import-reference"], "FILE"),
     (["run", "--out"], "--out"),
     (["train", "sft"], "--config"),
 ])

@@ -25,7 +25,7 @@ LAYERS = [
     {"local"},
     {"shoppers", "agents"},
     {"sim"},
-    {"importers", "report", "train", "testing"},
+    {"importers", "report", "train", "testing", "play"},
     {"cli"},
     {"__main__"},
 ]

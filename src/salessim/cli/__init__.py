@@ -9,7 +9,9 @@ import typer
 from salessim.cli import (
     import_cmd,
     personas_cmd,
+    play_cmd,
     plugins_cmd,
+    reference_cmd,
     report_cmd,
     run_cmd,
     store_cmd,
@@ -32,6 +34,8 @@ def build_app() -> typer.Typer:
     )
     run_cmd.register(cli)
     import_cmd.register(cli)
+    reference_cmd.register(cli)
+    play_cmd.register(cli)
     report_cmd.register(cli)
     cli.add_typer(store_cmd.app, name="store")
     cli.add_typer(personas_cmd.app, name="personas")

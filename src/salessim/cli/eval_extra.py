@@ -10,6 +10,7 @@ from rich.table import Table
 from salessim.api.summary import RunSummary
 from salessim.errors import SalesSimError
 from salessim.metrics.judges import JudgeConfig
+from salessim.metrics.reference import reference_rows
 
 
 def judge_config(model: str | None, base_url: str | None, api_key_env: str | None, samples: int,
@@ -64,24 +65,26 @@ def print_eval_extras(summary: RunSummary, console: Console | None = None) -> No
         console.print(f"[dim]{escape(', '.join(sorted(skipped)) + ': ' + '; '.join(reasons))}[/dim]")
     ref = summary.reference
     if ref:
-        t = Table(title=f"simulator vs human reference ({ref['reference_dialogues']} dialogues, "
-                        f"{ref['simulator_episodes']} episodes)")
-        t.add_column("figure")
-        t.add_column("simulator", justify="right")
-        t.add_column("human", justify="right")
-        t.add_column("gap (sim - human)", justify="right")
-        lex_ref = ref.get("lexical", {})
-        for key in ("mtld", "hdd", "distinct-1", "distinct-2"):
-            if key in lex_ref:
-                e = lex_ref[key]
-                t.add_row(f"pooled {key} @ {lex_ref['token_budget']} tokens", _num(e["simulator"]), _num(e["human"]),
-                          _num(e["gap"]))
-        for key, label in (("words_per_turn", "words per shopper turn"), ("disclosure_per_turn", "criteria disclosed per turn"),
-                           ("first_turn_disclosures", "criteria disclosed in turn 1"), ("purchase_rate", "purchase (decision) rate"),
-                           ("decided_rate", "decided (buy or leave) rate")):
-            e = ref.get(key) or {}
-            gap = _num(e.get("gap"))
-            if e.get("gap_ci95"):
-                gap += f" [{e['gap_ci95'][0]:.3f}, {e['gap_ci95'][1]:.3f}]"
-            t.add_row(label, _num(e.get("simulator")), _num(e.get("human")), gap)
-        console.print(t)
+        console.print(reference_table(ref))
+
+
+def _gap_cell(entry: dict) -> str:
+    gap = _num(entry.get("gap"))
+    ci = entry.get("gap_ci95")
+    if ci and ci[0] is not None and ci[1] is not None:
+        gap += f" [{ci[0]:.3f}, {ci[1]:.3f}]"
+    return gap
+
+
+def reference_table(ref: dict) -> Table:
+    """The simulator-vs-human table of ``summary["reference"]``: every figure with its gap and
+    the gap's bootstrap 95% interval."""
+    t = Table(title=escape(f"simulator vs human reference ({ref['reference_dialogues']} dialogues, "
+                           f"{ref['simulator_episodes']} episodes; gap = simulator - human [bootstrap 95% interval])"))
+    t.add_column("figure")
+    t.add_column("simulator", justify="right")
+    t.add_column("human", justify="right")
+    t.add_column("gap [95% CI]", justify="right")
+    for label, e in reference_rows(ref):
+        t.add_row(escape(label), _num(e.get("simulator")), _num(e.get("human")), _gap_cell(e))
+    return t

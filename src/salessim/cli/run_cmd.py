@@ -75,6 +75,7 @@ def run(
     shopper: str = typer.Option("scripted", "--shopper", help="Shopper simulator: scripted, llm (needs --shopper-model), hf:PATH, a plug-in name or MODULE:ATTR of your own class (`salessim plugins` lists them)."),
     shopper_param: Optional[list[str]] = typer.Option(None, "--shopper-param", help="KEY=VALUE passed to the shopper's class or factory (repeatable; values read as YAML)."),
     shopper_flaws: Optional[str] = typer.Option(None, "--shopper-flaws", help="Flaw knobs of the scripted shopper, e.g. sycophancy=0.8,overdisclosure=0.5 (also forget_dealbreaker, indecision)."),
+    shopper_preset: Optional[str] = typer.Option(None, "--shopper-preset", help="Wording preset of the scripted shopper: default, or humanlike (shorter turns, gradual disclosure, hesitation and small talk; decisions unchanged)."),
     agent: str = typer.Option("scripted", "--agent", help="Sales agent: scripted (helpful), pushy (persuasion probe), llm (needs --agent-model), a plug-in name or MODULE:ATTR."),
     agent_param: Optional[list[str]] = typer.Option(None, "--agent-param", help="KEY=VALUE passed to the agent's class or factory (repeatable)."),
     limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Simulate only the first N personas."),
@@ -121,6 +122,7 @@ def run(
         shopper_flaws=_parse_flaws(shopper_flaws) if shopper_flaws else None,
         shopper_params=parse_params(shopper_param, "--shopper-param"),
         agent_params=parse_params(agent_param, "--agent-param"),
+        shopper_preset=shopper_preset,
         shopper_model=shopper_model, base_url=base_url, api_key_env=api_key_env, vision=vision,
         tool_calling=tool_calling, temperature=temperature, agent_model=agent_model,
         agent_base_url=agent_base_url, agent_api_key_env=agent_api_key_env,
@@ -228,7 +230,7 @@ def eval_(
     judge_temperature: float = typer.Option(0.7, "--judge-temperature", min=0.0, help="Sampling temperature of the judge."),
     judge_concurrency: int = typer.Option(8, "--judge-concurrency", min=1, help="Judge calls in flight at once."),
     judge_cache: bool = typer.Option(False, "--judge-cache", help="Cache judge answers on disk ($SALESSIM_CACHE_DIR): re-running the same judging costs nothing."),
-    reference: Optional[Path] = typer.Option(None, "--reference", help="JSONL file of human shopper dialogues: adds simulator-vs-human gaps (format: salessim/data/reference/README.md)."),
+    reference: Optional[Path] = typer.Option(None, "--reference", help="JSONL file of human shopper dialogues: adds simulator-vs-human gaps with bootstrap intervals (format: salessim/data/reference/README.md; convert a corpus with `salessim import-reference`)."),
 ) -> None:
     """Re-score a saved run without re-simulating; rewrites scores.jsonl and summary.json.
 

@@ -105,7 +105,6 @@ def run_personas(runs: list[RunData], notes: list[str]) -> dict[str, Any]:
             continue
         seen_sources.add(source)
         try:
-
             for p in load_personas(source):
                 found.setdefault(p.id, p)
         except Exception as exc:  # noqa: BLE001 - persona details are optional in the report
@@ -132,7 +131,6 @@ def image_data_url(png: bytes) -> str | None:
         return None
     mime, raw = "image/png", png
     try:
-
         with Image.open(io.BytesIO(png)) as im:
             fits = max(im.size) <= _IMAGE_SIDE and len(png) <= _IMAGE_BYTES
             if im.format in ("PNG", "JPEG", "GIF", "WEBP"):

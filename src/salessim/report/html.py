@@ -84,7 +84,6 @@ def render_report(runs: list[RunData], store=None, *, max_episodes: int = MAX_EP
 def _default_store(notes: list[str]):
     """The built-in store, or None (with a note) when it cannot be loaded."""
     try:
-
         return default_store()
     except Exception as exc:  # noqa: BLE001 - the report still works without product details
         notes.append(f"The store could not be loaded ({type(exc).__name__}): product cards show ids only.")

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
+from pathlib import Path
 from typing import Any
 
 from salessim.api.summary import Interval
+from salessim.metrics.reference import reference_rows
 from salessim.report import svg
 from salessim.report.htmlkit import cap_text, esc, finite
 from salessim.report.leaderboard import (
@@ -224,13 +226,45 @@ def slices_html(runs: list[RunData]) -> str:
             for t in terms)
         parts.append(f'<h3>Terminations</h3><div class="table-wrap"><table class="slices"><thead><tr>'
                      f"<th>termination</th>{head}</tr></thead><tbody>{body}</tbody></table></div>")
+    parts.append(_reference_html(runs))
     parts.append(_run_level_html(runs))
     return "".join(parts) or '<p class="note">No slices: the runs have no decision-alignment scores.</p>'
 
 
 _SUMMARY_KEYS_SHOWN_ELSEWHERE = {"episodes", "metrics", "terminations", "decision_alignment", "run_id", "shopper",
-                                 "agent", "episodes_planned", "disclosure_by_turn"}
+                                 "agent", "episodes_planned", "disclosure_by_turn", "reference"}
 _MAX_RUN_LEVEL_ROWS = 300
+
+
+def _ref_num(v: Any) -> str:
+    v = finite(v)
+    return "-" if v is None else f"{v:.3f}"
+
+
+def _reference_html(runs: list[RunData]) -> str:
+    """Per run scored with ``salessim eval --reference``: every simulator-vs-human figure, its gap
+    and the gap's bootstrap 95% interval (the rows of the terminal table)."""
+    parts = []
+    for i, run in enumerate(runs):
+        ref = run.summary.reference
+        if not isinstance(ref, dict):
+            continue
+        body = []
+        for label, e in reference_rows(ref):
+            ci = e.get("gap_ci95") or [None, None]
+            interval = f" [{_ref_num(ci[0])}, {_ref_num(ci[1])}]" if finite(ci[0]) is not None else ""
+            body.append(f"<tr><td>{esc(label)}</td><td class=\"num\">{_ref_num(e.get('simulator'))}</td>"
+                        f"<td class=\"num\">{_ref_num(e.get('human'))}</td>"
+                        f"<td class=\"num\">{esc(_ref_num(e.get('gap')) + interval)}</td></tr>")
+        source = Path(str(ref.get("file") or "")).name or "reference"
+        parts.append(f'<h3>Run {i + 1} vs human reference <code>{esc(source)}</code></h3>'
+                     f'<p class="help">{esc(ref.get("reference_dialogues"))} human dialogues, '
+                     f'{esc(ref.get("simulator_episodes"))} episodes; gap = simulator - human with a bootstrap 95% '
+                     f'interval (dialogues resampled on each side).</p><div class="table-wrap">'
+                     f'<table class="slices reference" data-run="{i}"><thead><tr><th>figure</th><th class="num">'
+                     f'simulator</th><th class="num">human</th><th class="num">gap [95% CI]</th></tr></thead>'
+                     f'<tbody>{"".join(body)}</tbody></table></div>')
+    return "".join(parts)
 
 
 def _is_interval(v: Any) -> bool:

@@ -94,10 +94,12 @@ class ParticipantConfig(BaseModel):
 
 
 class ShopperConfig(ParticipantConfig):
-    """Which shopper plays: ``scripted`` (with flaw knobs), ``llm`` (needs ``model``), ``hf:PATH``,
+    """Which shopper plays: ``scripted`` (with flaw knobs and a wording ``preset``: ``default`` or
+    ``humanlike``), ``llm`` (needs ``model``), ``hf:PATH``, ``human`` (a person, ``salessim play``),
     or a plug-in."""
 
     flaws: dict[str, float] = Field(default_factory=dict)
+    preset: str | None = None  # the scripted shopper's wording preset (None = default)
 
 
 class AgentConfig(ParticipantConfig):

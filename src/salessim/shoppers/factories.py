@@ -17,9 +17,9 @@ _MODEL_HINT = ("Pass --shopper-model NAME and --base-url URL, or set shopper.mod
 
 
 def scripted_shopper(*, config: ShopperConfig, store, read_back: bool = True):
-    """The scripted reference shopper, with ``config.flaws``; ``read_back: false`` (a param) turns
-    its wording check off."""
-    return make_scripted_shopper(config.flaws, store=store, read_back=read_back)
+    """The scripted reference shopper, with ``config.flaws`` and wording ``config.preset``;
+    ``read_back: false`` (a param) turns its wording check off."""
+    return make_scripted_shopper(config.flaws, store=store, read_back=read_back, preset=config.preset)
 
 
 def llm_shopper(*, config: ShopperConfig, store):

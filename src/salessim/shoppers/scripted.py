@@ -37,7 +37,10 @@ It plays its persona by rule, so every behaviour the benchmark measures has a kn
 - **Voice.** Wording follows the persona (knowledge level, speaking style, emotion, Big-Five):
   see :mod:`salessim.shoppers.voice`; lines are not repeated within an episode while others remain.
 
-Flaws (see :mod:`salessim.shoppers.flaws`) bend these rules with set probabilities.
+Flaws (see :mod:`salessim.shoppers.flaws`) bend these rules with set probabilities. A wording
+preset (:mod:`salessim.shoppers.presets`, e.g. ``humanlike``) changes how it talks and may hold a
+volunteered criterion back for a turn (a reaction, a question or a hesitation instead), never what
+it decides.
 
 The per-episode state is a JSON-serialisable dict; randomness comes from ``random.Random`` seeded
 by the episode seed and a draw counter kept in the state, so an episode replays identically.
@@ -62,6 +65,7 @@ from salessim.schema import (
 )
 from salessim.shoppers._data import shopper_text
 from salessim.shoppers.flaws import Flaws, coerce_flaws
+from salessim.shoppers.presets import load_preset
 from salessim.shoppers.scripted_context import (
     QUESTION_SENTENCE,
     SHARED_CONTEXTS,
@@ -88,10 +92,14 @@ class ScriptedShopper(Messages):
     the shopper then says what its plan asks for without consulting the NLU that the metrics use.
     """
 
-    def __init__(self, flaws: Flaws | dict | str | None = None, *, store=None, read_back: bool = True):
+    def __init__(self, flaws: Flaws | dict | str | None = None, *, store=None, read_back: bool = True,
+                 preset: str | None = None):
         self.flaws = coerce_flaws(flaws)
         self.read_back = bool(read_back)
+        self.preset = load_preset(preset)
         params: dict[str, Any] = {"flaws": self.flaws.model_dump()}
+        if not self.preset.is_default:
+            params["preset"] = self.preset.name
         if not self.read_back:
             params["read_back"] = False
         self.info = ParticipantInfo(kind="scripted", params=params)
@@ -128,10 +136,10 @@ class ScriptedShopper(Messages):
 
     def _make_context(self, key: str, persona: Persona) -> Context:
         schema = self._schema(persona.category)
-        shared_key = (key, id(schema), self.read_back)
+        shared_key = (key, id(schema), self.read_back, self.preset.name)
         ctx = SHARED_CONTEXTS.get(shared_key)
         if ctx is None:
-            ctx = Context(persona, schema, self._nlu, self.read_back)
+            ctx = Context(persona, schema, self._nlu, self.read_back, self.preset)
             if len(SHARED_CONTEXTS) > 4096:
                 SHARED_CONTEXTS.clear()
             SHARED_CONTEXTS[shared_key] = ctx
@@ -396,6 +404,24 @@ class ScriptedShopper(Messages):
             text = voice.finish([voice.pick(rng, "vague")], rng)
             return ShopperStep(action=ShopperAction(type="say", text=text), meta=meta)
 
+        if (decision == "buy" and ctx.preset.ask_before_buying > 0 and not last_chance and not st.get("asked_first")
+                and rng.random() < ctx.preset.ask_before_buying):
+            # a wording preset: ask about the chosen product first, decide in the next turn
+            st["asked_first"] = True
+            plan = self._complaint_items(ctx, st, rng, active, products)
+            st["disclosed"].extend(it["idx"] for it in plan if it["idx"] not in st["disclosed"])
+            intended = {it["idx"] for it in plan}
+
+            def render_ask(level: int) -> str:
+                core = self._core(ctx, plan, level, rng, allowed)
+                ask = voice.pick(rng, "ask_product").format(name=f"the {voice.short_name(best)}")
+                return voice.finish([*core, ask], rng, moment="plain" if level >= 2 else "react")
+
+            text = self._say_checked(ctx, st, render_ask, allowed, intended)
+            meta["disclosed"] = meta["stated"] = [ctx.criteria[i].key for i in sorted(intended)]
+            meta["asked_before_buying"] = best.id
+            return ShopperStep(action=ShopperAction(type="say", text=text), meta=meta)
+
         if decision in ("buy", "leave"):
             # dealbreakers the shown products break and the agent has not heard yet are said now
             complaints = self._complaint_items(ctx, st, rng, active, products)
@@ -452,8 +478,9 @@ class ScriptedShopper(Messages):
         return ShopperStep(action=ShopperAction(type="say", text=text), meta=meta)
 
 
-def make_scripted_shopper(flaws: Flaws | dict | str | None = None, *, store=None,
-                          read_back: bool = True) -> ScriptedShopper:
+def make_scripted_shopper(flaws: Flaws | dict | str | None = None, *, store=None, read_back: bool = True,
+                          preset: str | None = None) -> ScriptedShopper:
     """A :class:`ScriptedShopper` with these flaws (a :class:`Flaws`, a dict, a ``name=p,...`` text
-    or None for the oracle); ``read_back=False`` turns its wording check off."""
-    return ScriptedShopper(flaws, store=store, read_back=read_back)
+    or None for the oracle) and wording ``preset`` (:mod:`salessim.shoppers.presets`; None:
+    default); ``read_back=False`` turns its wording check off."""
+    return ScriptedShopper(flaws, store=store, read_back=read_back, preset=preset)

@@ -13,6 +13,7 @@ from salessim import nlu
 from salessim.nlu import phrase
 from salessim.schema import CategorySchema, Criterion, Persona
 from salessim.shoppers._data import agent_cues, shopper_text
+from salessim.shoppers.presets import Preset
 from salessim.shoppers.voice import Voice
 
 QUESTION_SENTENCE = re.compile(r"[^.!?]*\?")
@@ -39,11 +40,13 @@ def fallback_phrasing(c: Criterion, voice: Voice) -> str:
 class Context:
     """Everything derived from one persona that does not change during an episode (cached)."""
 
-    def __init__(self, persona: Persona, schema: CategorySchema | None, nlu, read_back: bool = True):
+    def __init__(self, persona: Persona, schema: CategorySchema | None, nlu, read_back: bool = True,
+                 preset: Preset | None = None):
         self.persona = persona
         self.read_back = read_back
         self.schema = schema
-        self.voice = Voice(persona, schema)
+        self.preset = preset or Preset()
+        self.voice = Voice(persona, schema, self.preset)
         self.criteria = list(persona.criteria)
         data = shopper_text()
         cues = data["question_cues"]
@@ -161,5 +164,5 @@ class Draw(random.Random):
 
 
 # contexts depend only on the persona and the schema, so shopper instances share them
-SHARED_CONTEXTS: dict[tuple[str, int, bool], Context] = {}
+SHARED_CONTEXTS: dict[tuple[str, int, bool, str], Context] = {}
 

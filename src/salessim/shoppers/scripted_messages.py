@@ -92,7 +92,13 @@ class Messages:
                     answered = True
                     continue
                 if not complained or i in st["disclosed"]:
-                    item("answer", idx=i, phrasing=self._phrasing(ctx, st, i, rng), disclose=True)
+                    c = ctx.criteria[i]
+                    keep = ctx.preset.answer_preference
+                    if (not complained and c.kind == "preference" and i not in st["disclosed"] and keep < 1.0
+                            and rng.random() >= keep):
+                        item("unsure")  # a wording preset: not sure yet, says nothing about it
+                    else:
+                        item("answer", idx=i, phrasing=self._phrasing(ctx, st, i, rng), disclose=True)
                     answered = True
                     break
             elif not complained:
@@ -100,17 +106,22 @@ class Messages:
                 break
         if not complained and not answered and st["asked_uses"]:
             item("uses")
-        # c. otherwise volunteer one criterion
+        # c. otherwise volunteer one criterion (a wording preset may hold it back for this turn)
         if not complained and not answered:
             remaining = [i for i in undisclosed if i not in planned]
             if remaining:
                 i = remaining[0]
-                if fresh and rng.random() < 0.6:
-                    plan.insert(0, {"type": "looked"})
-                item("reveal", idx=i, phrasing=self._phrasing(ctx, st, i, rng), disclose=True,
-                     dealbreaker=ctx.criteria[i].kind == "dealbreaker")
+                dealbreaker = ctx.criteria[i].kind == "dealbreaker"
+                chance = ctx.preset.volunteer_dealbreaker if dealbreaker else ctx.preset.volunteer_preference
+                if chance < 1.0 and rng.random() >= chance:
+                    item("hold", fresh=bool(fresh), shown=bool(products))
+                else:
+                    if fresh and rng.random() < 0.6:
+                        plan.insert(0, {"type": "looked"})
+                    item("reveal", idx=i, phrasing=self._phrasing(ctx, st, i, rng), disclose=True,
+                         dealbreaker=dealbreaker)
         # d. nothing new to say: repeat a broken dealbreaker, then ask for other options / openly
-        if not any(p["type"] in ("complaint", "answer", "reveal", "uses", "no_view") for p in plan):
+        if not any(p["type"] in ("complaint", "answer", "reveal", "uses", "no_view", "hold", "unsure") for p in plan):
             for i in active:
                 c = ctx.criteria[i]
                 if c.kind != "dealbreaker" or i not in st["disclosed"]:
@@ -195,5 +206,10 @@ class Messages:
                 core.append(voice.pick(rng, "ask_open"))
             elif kind == "term":
                 core.append(voice.ask_term(it["term"], rng) if level < 2 else "")
+            elif kind == "unsure":
+                core.append(voice.pick(rng, "hold_unsure"))
+            elif kind == "hold":
+                core.append(voice.hold(rng, products_shown=it["shown"], fresh=it["fresh"]) if level < 2
+                            else voice.pick(rng, "hold_pause"))
         return core
 

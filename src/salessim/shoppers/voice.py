@@ -27,6 +27,7 @@ from typing import Any
 
 from salessim.schema import CategorySchema, Criterion, Persona, Product
 from salessim.shoppers._data import shopper_text
+from salessim.shoppers.presets import Preset
 
 __all__ = ["Voice", "lc_first", "cap_first", "format_value"]
 
@@ -110,10 +111,11 @@ class Voice:
     takes the ``random.Random`` of the current act so an episode replays identically.
     """
 
-    def __init__(self, persona: Persona, schema: CategorySchema | None = None):
+    def __init__(self, persona: Persona, schema: CategorySchema | None = None, preset: Preset | None = None):
         data = shopper_text()
         self.data = data
-        self.text: dict[str, Any] = data["text"]
+        self.preset = preset or Preset()
+        self.text: dict[str, Any] = {**data["text"], **self.preset.text} if self.preset.text else data["text"]
         self.persona = persona
         self.category = persona.category
         self.schema = schema
@@ -150,6 +152,10 @@ class Voice:
             "knowledge": 0.5 if (self.novice or self.expert) else 0.0,
             "ask_term": 0.45 if self.novice else 0.0,
         }
+        if self.preset.aside_scale != 1.0:  # a wording preset makes every aside rarer
+            for key in ("smalltalk", "intro", "thanks", "blunt", "worry", "details", "curiosity", "emotion_mid",
+                        "style", "knowledge"):
+                self.p[key] *= self.preset.aside_scale
 
     # ------------------------------------------------------------------ pieces
     def pick(self, rng: random.Random, key: str, sub: str | None = None) -> str:
@@ -240,6 +246,10 @@ class Voice:
         before, after = ([], []) if moment == "plain" else self._asides(rng, moment=moment)
         if "terse" in self.flags:
             before, after = before[:1], after[:1]
+        cap = self.preset.max_asides
+        if cap is not None and len(before) + len(after) > cap:
+            before = before[:cap]
+            after = after[: max(0, cap - len(before))]
         parts = [p.strip() for p in [*before, *core, *after] if p and p.strip() and p != _TAIL]
         text = ""
         for p in parts:
@@ -257,6 +267,8 @@ class Voice:
             text = text.lower()
         elif "enthusiastic" in self.flags and rng.random() < 0.3:
             text = re.sub(r"\.$", "!", text)
+        if self.preset.casual_typing and "lowercase" not in self.flags and rng.random() < self.preset.casual_typing:
+            return lc_first(re.sub(r"\.$", "", cap_first(text)), self.proper)  # typed in passing
         return cap_first(text) if "lowercase" not in self.flags else text
 
     # ------------------------------------------------------------------ messages
@@ -269,11 +281,14 @@ class Voice:
         core = [self.pick(rng, "greeting", register)]
         if rng.random() < self.p["intro"]:
             core.append(self.pick(rng, "intro").format(first=self.first))
-        if goal_discloses or not self.goal:
+        generic = goal_discloses or not self.goal
+        if not generic and self.preset.goal_in_opening < 1.0:
+            generic = rng.random() >= self.preset.goal_in_opening
+        if generic:
             core.append(self.pick(rng, "goal_generic").format(singular=self.singular))
         else:
             core.append(self.pick(rng, "goal").format(goal=self.goal))
-        if self.uses and not uses_disclose and rng.random() < 0.8:
+        if self.uses and not uses_disclose and rng.random() < self.preset.uses_in_opening:
             core.append(self.pick(rng, "uses").format(uses=self.uses))
         core.extend(phrasings)
         return self.finish(core, rng, moment="open")
@@ -352,6 +367,15 @@ class Voice:
         """Leaving without buying; ``before`` are sentences said first."""
         core = [*before, self.pick(rng, "leave_undecided" if undecided else "leave")]
         return self.finish(core, rng, moment="plain" if plain else "close")
+
+    def hold(self, rng: random.Random, *, products_shown: bool, fresh: bool) -> str:
+        """A turn that discloses nothing (a wording preset's hold move): a reaction to products just
+        shown, a question about what is on the table, or a hesitation."""
+        if fresh and rng.random() < 0.6:
+            return self.pick(rng, "hold_react")
+        if products_shown and rng.random() < 0.6:
+            return self.pick(rng, "hold_question")
+        return self.pick(rng, "hold_pause")
 
     def ask_term(self, term: str, rng: random.Random) -> str:
         """A novice asks what a word means."""

@@ -35,6 +35,7 @@ from salessim.llm.endpoints import check_base_url, check_endpoint
 from salessim.llm.openai_client import resolve_api_key
 from salessim.llm.pricing import load_price_table
 from salessim.schema.run import ModelConfig, RunConfig
+from salessim.shoppers.presets import load_preset
 from salessim.sim.factory import check_kinds
 
 __all__ = ["RunOverrides", "apply_overrides", "check_run_config", "load_run_config", "parse_params",
@@ -90,6 +91,7 @@ class RunOverrides:
     max_turns: int | None = None
     shopper: str | None = None
     shopper_flaws: dict[str, float] | None = None
+    shopper_preset: str | None = None
     agent: str | None = None
     shopper_params: dict[str, Any] | None = None
     agent_params: dict[str, Any] | None = None
@@ -162,6 +164,8 @@ def apply_overrides(cfg: RunConfig, ov: RunOverrides) -> RunConfig:
         shopper["flaws"] = ov.shopper_flaws
     if ov.shopper_params:
         shopper["params"] = {**shopper.get("params", {}), **ov.shopper_params}
+    if ov.shopper_preset is not None:
+        shopper["preset"] = None if ov.shopper_preset == "default" else ov.shopper_preset
     shopper_llm = shopper["kind"] == "llm"
     if shopper_llm or ov.shopper_model is not None:
         shopper["model"] = _model_update(
@@ -212,6 +216,11 @@ def check_run_config(cfg: RunConfig) -> None:
     (a ``MODULE:ATTR`` spec), an LLM participant lacks its model or has a malformed endpoint URL,
     or an ``hf:PATH`` shopper's checkpoint directory does not exist."""
     check_kinds(cfg.shopper, cfg.agent)
+    if cfg.shopper.preset is not None:
+        if cfg.shopper.kind != "scripted":
+            raise SalesSimError(f"a wording preset shapes the scripted shopper, but the shopper is {cfg.shopper.kind!r}",
+                                where="--shopper-preset", hint="Drop it, or use --shopper scripted.")
+        load_preset(cfg.shopper.preset)  # an unknown name fails here, naming the presets
     if cfg.shopper.kind.startswith("hf:") and not Path(cfg.shopper.kind[3:]).is_dir():
         raise SalesSimError(f"no checkpoint directory at {cfg.shopper.kind[3:] or '(empty path)'}", where="--shopper",
                             hint="Use hf:PATH with a directory written by `salessim train` (e.g. "

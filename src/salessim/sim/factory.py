@@ -12,15 +12,27 @@ from __future__ import annotations
 
 from salessim.api.participants import check_participant
 from salessim.api.registry import AGENTS, SHOPPERS, call_with
+from salessim.errors import SalesSimError
 from salessim.schema import ParticipantInfo
 from salessim.schema.run import AgentConfig, ShopperConfig
+
+_HUMAN_HINT = "Continue a run of `salessim play` with `salessim play --resume --out DIR`."
 
 
 def _registry_name(kind: str) -> str:
     return "hf" if kind.startswith("hf:") else kind
 
 
+def _refuse_human(role: str, cfg) -> None:
+    """A run whose participant was a person (``salessim play``) cannot be continued by a simulator."""
+    if cfg.kind == "human":
+        who = "shopper" if role == "shopper" else "sales agent"
+        raise SalesSimError(f"the {who} of this run is a person (salessim play); no simulator can take its place",
+                            where=f"{role}.kind", hint=_HUMAN_HINT)
+
+
 def _build(registry, role: str, cfg, store):
+    _refuse_human(role, cfg)
     where = f"--{role}" if role == "shopper" else "--agent"
     factory = registry.get(_registry_name(cfg.kind), where=where)
     participant = call_with(factory, dict(cfg.params), store=store, config=cfg)
@@ -46,5 +58,7 @@ def make_agent(cfg: AgentConfig, store):
 def check_kinds(shopper: ShopperConfig, agent: AgentConfig) -> None:
     """Fail with one line unless both kinds name something the registry can load (importing a
     ``MODULE:ATTR`` spec), without building the participants."""
+    _refuse_human("shopper", shopper)
+    _refuse_human("agent", agent)
     SHOPPERS.get(_registry_name(shopper.kind), where="--shopper")
     AGENTS.get(_registry_name(agent.kind), where="--agent")
