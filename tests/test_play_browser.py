@@ -19,27 +19,15 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser import chromium
 from tests.play_helpers import PlayServer
-from tests.test_report_browser import CHROMIUM_ARGS, _chromium_path, _unavailable
 
 SCRIPT = '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2">'
 
 
 @pytest.fixture(scope="module")
 def browser():
-    exe = _chromium_path()
-    if exe is None:
-        _unavailable("Chromium not found (/usr/bin/chromium); install it with scripts/install_browser.sh")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("the playwright Python package is not installed; run scripts/install_browser.sh")
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=exe, args=CHROMIUM_ARGS, headless=True)
-        try:
-            yield b
-        finally:
-            b.close()
+    yield from chromium()
 
 
 @pytest.fixture(scope="module")

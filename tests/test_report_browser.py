@@ -8,47 +8,17 @@ into a failure (for CI, so a missing install cannot pass silently).
 
 from __future__ import annotations
 
-import os
-import shutil
 from pathlib import Path
 
 import pytest
 
+from tests.browser import chromium
 from tests.test_report_fixtures import XSS, XSS_IMG, FakeStore, make_two_runs
-
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-quic", "--disable-dev-shm-usage"]
-
-
-def _chromium_path() -> str | None:
-    for candidate in (os.environ.get("SALESSIM_CHROMIUM"), "/usr/bin/chromium", shutil.which("chromium"),
-                      shutil.which("chromium-browser")):
-        if candidate and os.path.isfile(candidate) and os.access(candidate, os.X_OK):
-            return candidate
-    return None
-
-
-def _unavailable(reason: str):
-    if os.environ.get("SALESSIM_REQUIRE_BROWSER") == "1":
-        pytest.fail(reason + " (SALESSIM_REQUIRE_BROWSER=1)")
-    pytest.skip(reason)
 
 
 @pytest.fixture(scope="module")
 def browser():
-    exe = _chromium_path()
-    if exe is None:
-        _unavailable("Chromium not found (/usr/bin/chromium); install it with scripts/install_browser.sh")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("the playwright Python package is not installed; run scripts/install_browser.sh")
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=exe, args=CHROMIUM_ARGS, headless=True)
-        try:
-            yield b
-        finally:
-            b.close()
+    yield from chromium()
 
 
 @pytest.fixture(scope="module")
