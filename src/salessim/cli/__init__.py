@@ -21,9 +21,10 @@ PROG = "salessim"
 
 def _register() -> None:
     """Add every command group. Heavy imports (torch, the LLM SDK) stay inside the commands."""
-    from salessim.cli import import_cmd, personas_cmd, report_cmd, run_cmd, store_cmd, train_cmd
+    from salessim.cli import import_cmd, personas_cmd, report_cmd, run_cmd, store_cmd, sweep_cmd, train_cmd
 
     run_cmd.register(app)
+    sweep_cmd.register(app)
     import_cmd.register(app)
     report_cmd.register(app)
     app.add_typer(store_cmd.app, name="store")
