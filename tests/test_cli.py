@@ -21,7 +21,7 @@ def one_line_error(proc):
 
 
 @pytest.mark.parametrize("cmd", [[], ["run"], ["eval"], ["store"], ["personas"], ["report"], ["import-official"],
-                                 ["train"], ["train", "sft"], ["train", "grpo"], ["sweep"]])
+                                 ["train"], ["train", "sft"], ["train", "grpo"], ["sweep"], ["export"]])
 def test_every_command_has_help(cmd):
     proc = salessim(*cmd, "--help")
     assert proc.returncode == 0 and "Usage" in proc.stdout

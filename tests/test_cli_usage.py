@@ -78,6 +78,7 @@ def test_unknown_option_or_command(tmp_path, args, word):
     (["run", "--out"], "--out"),
     (["train", "sft"], "--config"),
     (["sweep"], "CONFIG"),
+    (["export", "runs/x"], "--out"),
 ])
 def test_missing_argument_or_option_value(tmp_path, args, word):
     line = usage_error(salessim(*args, cwd=tmp_path))

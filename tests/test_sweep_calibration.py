@@ -1,6 +1,7 @@
 """The "done when" of sweeps, end to end through the console script: `salessim sweep
 configs/sweeps/offline-calibration.yaml` reproduces the README's calibration table offline in one
-command, and the same sweep on Ray gives identical metric values."""
+command, the same sweep on Ray gives identical metric values, and `salessim export ... --format hf`
+of it loads with `datasets.load_from_disk` with the same counts and values."""
 
 from __future__ import annotations
 
@@ -80,3 +81,19 @@ def test_the_same_sweep_on_ray_gives_identical_metric_values(calibration, tmp_pa
         b = {s.episode_id: s.results for s in RunDir(out / "cells" / cell).read_scores()}
         assert a == b, cell
 
+
+def test_the_calibration_sweep_exports_as_a_hugging_face_dataset(calibration, tmp_path):
+    import datasets
+
+    proc = salessim("export", calibration, "--format", "hf", "--out", tmp_path / "cal_ds")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    ds = datasets.load_from_disk(str(tmp_path / "cal_ds"))
+    assert set(ds) == {"episodes", "turns"}
+    episodes = ds["episodes"]
+    assert episodes.num_rows == 2000
+    card = (tmp_path / "cal_ds" / "README.md").read_text()
+    assert "offline-calibration" in card and "decision_alignment" in card and "schema 1.0" in card
+    for row, cell in ROWS.items():
+        values = [v for v, c in zip(episodes["metric_decision_alignment"], episodes["cell"]) if c == cell]
+        assert len(values) == 200 and abs(sum(values) / 200 - readme_figure(row)) < 0.0005
+    assert ds["turns"].num_rows == sum(episodes["num_messages"])

@@ -21,12 +21,13 @@ PROG = "salessim"
 
 def _register() -> None:
     """Add every command group. Heavy imports (torch, the LLM SDK) stay inside the commands."""
-    from salessim.cli import import_cmd, personas_cmd, report_cmd, run_cmd, store_cmd, sweep_cmd, train_cmd
+    from salessim.cli import export_cmd, import_cmd, personas_cmd, report_cmd, run_cmd, store_cmd, sweep_cmd, train_cmd
 
     run_cmd.register(app)
     sweep_cmd.register(app)
     import_cmd.register(app)
     report_cmd.register(app)
+    export_cmd.register(app)
     app.add_typer(store_cmd.app, name="store")
     app.add_typer(personas_cmd.app, name="personas")
     train_cmd.register(app)

@@ -409,6 +409,14 @@ def _remove_run_files(rd: RunDir) -> None:
         (rd.path / name).unlink(missing_ok=True)
 
 
+def run_personas(run_dir: str | Path | RunDir) -> dict[str, Persona]:
+    """The personas of the run in ``run_dir``, by id: those its episodes were simulated (or imported)
+    with, as scoring reads them."""
+    rd = run_dir if isinstance(run_dir, RunDir) else RunDir(run_dir)
+    cfg, meta = stored_config(rd)
+    return _run_personas(rd, meta, cfg)
+
+
 def _run_personas(rd: RunDir, meta: dict, cfg: RunConfig) -> dict[str, Persona]:
     """The personas of a run: the configured file (a relative path is looked up in the run
     directory too); imported runs are read without the benchmark's persona checks."""
