@@ -73,9 +73,12 @@ class ProcessSemaphoreLimit:
     """A ``multiprocessing`` semaphore (shared by a process pool's workers) seen from asyncio.
 
     A free permit is taken at once without blocking the event loop; otherwise the request waits
-    in a queue served first come, first served by one helper thread, which blocks on the
-    semaphore and hands each permit to the next waiter on that waiter's event loop. A waiter that
-    is cancelled never keeps a permit: one handed to it too late is released."""
+    in a queue served first come, first served by one helper thread, which blocks on the semaphore
+    (fair across processes: the kernel wakes the longest waiting one) and hands permits to the
+    waiters on their event loops. Each time the helper thread runs it hands over as many permits as
+    are free, in one call per loop: it needs the interpreter lock to do so, and a busy event loop
+    gives it up only every few milliseconds. A waiter that is cancelled never keeps a permit: one
+    handed to it too late is released."""
 
     def __init__(self, semaphore: Any):
         self._sem = semaphore
@@ -104,27 +107,45 @@ class ProcessSemaphoreLimit:
     def release(self) -> None:
         self._sem.release()
 
+    def _next_waiter(self) -> tuple[asyncio.AbstractEventLoop, asyncio.Future] | None:
+        """The first waiter still waiting (caller holds the condition)."""
+        while self._waiters:
+            loop, future = self._waiters.popleft()
+            if not future.done():  # a cancelled waiter is dropped without taking a permit
+                return loop, future
+        return None
+
     def _serve(self) -> None:
-        """The helper thread: wait for a waiter, then for a permit, then hand it over."""
+        """The helper thread: wait for a waiter, then for a permit, then hand over all it can."""
         while True:
             with self._cond:
                 while not self._waiters:
                     self._cond.wait()
             self._sem.acquire()
+            batch: dict[asyncio.AbstractEventLoop, list[asyncio.Future]] = {}
+            held = 1
             with self._cond:
-                waiter = self._waiters.popleft() if self._waiters else None
-            if waiter is None:
+                while held:
+                    waiter = self._next_waiter()
+                    if waiter is None:
+                        break
+                    batch.setdefault(waiter[0], []).append(waiter[1])
+                    held -= 1
+                    if self._waiters and self._sem.acquire(False):
+                        held += 1
+            for _ in range(held):  # no waiter left for these
                 self._sem.release()
-                continue
-            loop, future = waiter
-            try:
-                loop.call_soon_threadsafe(self._grant, future)
-            except RuntimeError:  # the waiter's loop is closed
-                self._sem.release()
+            for loop, futures in batch.items():
+                try:
+                    loop.call_soon_threadsafe(self._grant, futures)
+                except RuntimeError:  # the waiters' loop is closed
+                    for _ in futures:
+                        self._sem.release()
 
-    def _grant(self, future: asyncio.Future) -> None:
-        """On the waiter's loop: give it the permit, or give the permit back if it stopped waiting."""
-        if future.done():
-            self._sem.release()
-        else:
-            future.set_result(None)
+    def _grant(self, futures: list[asyncio.Future]) -> None:
+        """On the waiters' loop: give each its permit, or give the permit back if it stopped waiting."""
+        for future in futures:
+            if future.done():
+                self._sem.release()
+            else:
+                future.set_result(None)
