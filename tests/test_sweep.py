@@ -244,3 +244,13 @@ def test_sigterm_stops_the_sweep_cleanly(tmp_path):
                           timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
     assert_complete_and_exact(out)
+
+
+def test_report_of_a_sweep_directory_prints_its_leaderboard_and_writes_the_html(local_sweep, tmp_path):
+    out, _, _, _ = local_sweep
+    proc = subprocess.run([str(SCRIPT), "report", str(out), "--out", str(tmp_path / "r.html")], capture_output=True,
+                          text=True, timeout=300, env={**os.environ, "COLUMNS": "250"})
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "sweep two: agent helpful, split test" in proc.stdout and "Δ vs oracle" in proc.stdout
+    html = (tmp_path / "r.html").read_text()
+    assert "two:llm__helpful__test__seed0" in html and "two:oracle__helpful__test__seed0" in html

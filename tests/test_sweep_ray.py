@@ -77,3 +77,22 @@ def test_a_bad_ray_address_is_a_one_line_error():
 
     with pytest.raises(SalesSimError, match="bad Ray address 'http://x'"):
         make_backend("ray", ray_address="http://x")
+
+
+def test_no_cluster_at_the_address_is_a_one_line_error_and_writes_nothing(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import yaml
+
+    config = tmp_path / "s.yaml"
+    config.write_text(yaml.safe_dump({"name": "s", "settings": {"limit": 2}, "shoppers": [{"kind": "scripted"}]}))
+    env = {k: v for k, v in os.environ.items() if k != "RAY_ADDRESS"}
+    proc = subprocess.run([str(Path(sys.executable).with_name("salessim")), "sweep", str(config), "--backend", "ray",
+                           "--ray-address", "auto", "--out", str(tmp_path / "out")],
+                          capture_output=True, text=True, timeout=120, env=env)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr[-2000:]
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "cannot connect to Ray at auto" in lines[0] and "ray start --head" in lines[0]
+    assert not (tmp_path / "out").exists()

@@ -430,17 +430,17 @@ class _Sweep:
                     cr.merged = int(summary.get("episodes") or 0)
                     cr.merged_errors = sum(v for k, v in (summary.get("terminations") or {}).items() if _is_error(k))
                     cr.decision_alignment = ((summary.get("metrics") or {}).get("decision_alignment") or {}).get("mean")
-            self._write_manifest("running")
-            limits = endpoint_limits([cr.cell for cr in todo_cells])
+            # a backend that cannot start (Ray unreachable) leaves nothing written
+            self.backend.start(endpoint_limits([cr.cell for cr in todo_cells]))
             status, error = "failed", None
-            self.backend.start(limits)
             try:
+                self._write_manifest("running")
                 for cr in self.cells:
                     state = states[cr.cell.id]
                     if state in ("new", "resume"):
                         self._prepare(cr, state)
                     elif state == "score":
-                        RunDir(cr.dir).require()
+                        cr.merged = int(RunDir(cr.dir).read_meta().get("episodes_done") or 0)
                         cr.status = "scoring"
                         self.queue.append(("score", cr, None, str(cr.dir)))
                 self._write_manifest()
