@@ -254,3 +254,22 @@ def test_report_of_a_sweep_directory_prints_its_leaderboard_and_writes_the_html(
     assert "sweep two: agent helpful, split test" in proc.stdout and "Δ vs oracle" in proc.stdout
     html = (tmp_path / "r.html").read_text()
     assert "two:llm__helpful__test__seed0" in html and "two:oracle__helpful__test__seed0" in html
+
+
+def test_retry_errors_runs_again_only_the_episodes_that_ended_in_error(tmp_path):
+    cfg = SweepConfig.model_validate({"name": "retry", "settings": {"limit": 4}, "shoppers": [{"kind": "scripted"}]})
+    out = tmp_path / "retry"
+    run_sweep(cfg, out, backend=make_backend("local", workers=1))
+    cell = RunDir(out / "cells" / "oracle__helpful__test__seed0")
+    episodes = cell.read_episodes()
+    good = episodes[2].model_dump_json()
+    episodes[2].termination, episodes[2].error = "error:rate_limit", "429 (injected by the test)"
+    cell.rewrite_episodes(episodes)
+    again = run_sweep(cfg, out, backend=make_backend("local", workers=1))
+    assert again.cells[0].skipped and again.cells[0].ran == 0  # errors stay unless asked for
+    outcome = run_sweep(cfg, out, backend=make_backend("local", workers=1), retry_errors=True)
+    assert outcome.cells[0].ran == 1 and not outcome.cells[0].skipped
+    assert_complete_and_exact(out)
+    rerun = cell.read_episodes()[2]
+    assert without_timings(rerun.model_dump_json().encode()) == without_timings(good.encode())
+    assert read_manifest(out)["cells"][0]["errors"] == 0

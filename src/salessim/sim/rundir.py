@@ -295,6 +295,44 @@ def read_episode_file(path: Path, *, repair: bool = False) -> tuple[list[Episode
     return episodes, torn
 
 
+def read_episode_lines(path: Path, *, repair: bool = False) -> tuple[list[tuple[str, bytes]], int]:
+    """``(episode id, the line's bytes)`` of every line of an episode file, and the number of torn last
+    lines dropped (0 or 1), as :func:`read_episode_file` treats them, without building the episodes
+    (a JSON parse per line: for merging and counting, where the bytes are kept as they are). A line
+    that is not a JSON object with a string ``id`` counts as not valid."""
+    if not path.exists():
+        return [], 0
+    lines = path.read_bytes().split(b"\n")
+    out: list[tuple[str, bytes]] = []
+    good_bytes = 0
+    for i, line in enumerate(lines):
+        is_last = i == len(lines) - 1
+        if line.strip():
+            try:
+                eid = json.loads(line)["id"]
+                if not isinstance(eid, str):
+                    raise TypeError("id is not a string")
+            except (ValueError, KeyError, TypeError) as exc:
+                if is_last or all(not rest.strip() for rest in lines[i + 1:]):
+                    if repair:
+                        with open(path, "r+b") as fh:
+                            fh.truncate(good_bytes)
+                    return out, 1
+                raise SalesSimError(f"{path}: line {i + 1}: not a valid episode ({exc})") from None
+            out.append((eid, line))
+        good_bytes += len(line) + (0 if is_last else 1)
+    return out, 0
+
+
+def write_lines_atomic(path: Path, lines: list[bytes]) -> None:
+    """Replace ``path`` with ``lines`` (each ended by a newline) through a temporary file and a rename."""
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    with open(tmp, "wb") as fh:
+        for line in lines:
+            fh.write(line + b"\n")
+    os.replace(tmp, path)
+
+
 def _holder(lock_path: Path) -> str:
     """Who holds a lock, from what its holder wrote into the lock file."""
     try:

@@ -21,6 +21,7 @@ import contextlib
 import datetime as _dt
 import hashlib
 import platform
+import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -32,7 +33,7 @@ from salessim.schema import Episode, Persona
 from salessim.schema.run import RunConfig
 from salessim.sim.factory import make_agent, make_shopper
 from salessim.sim.orchestrator import EpisodeLimits, run_episode
-from salessim.sim.rundir import RunDir, read_episode_file
+from salessim.sim.rundir import RunDir, read_episode_lines, write_lines_atomic
 
 
 def episode_seed(run_seed: int, episode_id: str) -> int:
@@ -310,8 +311,8 @@ async def run_shard(out_dir: str | Path, shard: str, episode_ids: list[str], *, 
         raise SalesSimError(f"{rd.path}: episode {unknown[0]} is not planned by this run (shard {shard})",
                             hint="The run's config changed under the sweep; start the sweep in a new --out.")
     with rd.shard_lock(shard) as path:
-        done, torn = read_episode_file(path, repair=True)
-        done_ids = {e.id for e in done}
+        done, torn = read_episode_lines(path, repair=True)
+        done_ids = {eid for eid, _ in done}
         todo = [planned[eid] for eid in dict.fromkeys(episode_ids) if eid not in done_ids]
         finished: list[Episode] = []
         if todo:
@@ -332,24 +333,29 @@ async def run_shard(out_dir: str | Path, shard: str, episode_ids: list[str], *, 
 
 @dataclass
 class MergeOutcome:
-    """What :func:`merge_shards` did: ``episodes`` now in episodes.jsonl, ``from_shards`` of them
-    taken from shard files, ``duplicates`` dropped (an episode found twice: a process stopped between
-    writing episodes.jsonl and removing the shard files), ``torn_lines`` dropped from the files."""
+    """What :func:`merge_shards` did: ``episodes`` now in episodes.jsonl (``errors`` of them ended in
+    ``error:*`` or ``timeout``), ``from_shards`` of them taken from shard files, ``duplicates``
+    dropped (an episode found twice: a process stopped between writing episodes.jsonl and removing
+    the shard files), ``torn_lines`` dropped from the files."""
 
     episodes: int
     from_shards: int
     shards: int
     duplicates: int = 0
     torn_lines: int = 0
+    errors: int = 0
+
+
+_ERROR_TERMINATION = re.compile(rb'"termination":"(?:error:|timeout")')
 
 
 def merge_shards(run_dir: str | Path | RunDir, *, cfg: RunConfig | None = None) -> MergeOutcome:
     """Fold the shard files of a run into its ``episodes.jsonl``, ordered as :func:`plan` orders
     the episodes, and remove them. The caller holds the run directory's lock; a shard still held by
     its writer is an error naming it. Each episode id is kept once (the first found: episodes.jsonl,
-    then the shards by name; the copies of one episode are the same apart from timings). The
-    file is replaced atomically before the shard files are removed, so a crash at any point loses
-    nothing, and a merge run again finishes the job."""
+    then the shards by name; the copies of one episode are the same apart from timings), and each
+    line is kept byte for byte. The file is replaced atomically before the shard files are removed,
+    so a crash at any point loses nothing, and a merge run again finishes the job."""
     rd = run_dir if isinstance(run_dir, RunDir) else RunDir(run_dir)
     if cfg is None:
         cfg, _ = stored_config(rd)
@@ -358,36 +364,36 @@ def merge_shards(run_dir: str | Path | RunDir, *, cfg: RunConfig | None = None) 
     with contextlib.ExitStack() as held:
         for name in names:
             held.enter_context(rd.shard_lock(name))
-        base = rd.read_episodes(repair=True)
-        torn = rd.torn_lines
-        merged: dict[str, Episode] = {}
+        base, torn = read_episode_lines(rd.episodes_path, repair=True)
+        merged: dict[str, bytes] = {}
         duplicates = 0
-        for ep in base:
-            if ep.id in merged:
+        for eid, line in base:
+            if eid in merged:
                 duplicates += 1
             else:
-                merged[ep.id] = ep
+                merged[eid] = line
         from_shards = 0
         for name in names:
-            episodes, cut = read_episode_file(rd.shard_path(name), repair=True)
+            lines, cut = read_episode_lines(rd.shard_path(name), repair=True)
             torn += cut
-            for ep in episodes:
-                if ep.id in merged:
+            for eid, line in lines:
+                if eid in merged:
                     duplicates += 1
                 else:
-                    merged[ep.id] = ep
+                    merged[eid] = line
                     from_shards += 1
         unknown = [eid for eid in merged if eid not in order]
         if unknown:
             raise SalesSimError(f"{rd.path}: episode {unknown[0]} is not planned by this run's config",
                                 hint="The directory holds episodes of another config; start a new run with another --out.")
-        ordered = sorted(merged.values(), key=lambda e: order[e.id])
-        if names or duplicates or [e.id for e in base] != [e.id for e in ordered]:
-            rd.rewrite_episodes(ordered)
+        ordered = sorted(merged, key=order.__getitem__)
+        if names or duplicates or [eid for eid, _ in base] != ordered:
+            write_lines_atomic(rd.episodes_path, [merged[eid] for eid in ordered])
         for name in names:
             rd.remove_shard(name)
+    errors = sum(1 for line in merged.values() if _ERROR_TERMINATION.search(line))
     return MergeOutcome(episodes=len(ordered), from_shards=from_shards, shards=len(names),
-                        duplicates=duplicates, torn_lines=torn)
+                        duplicates=duplicates, torn_lines=torn, errors=errors)
 
 
 async def _close(*participants) -> None:

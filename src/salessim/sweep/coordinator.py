@@ -32,7 +32,7 @@ from typing import Any, Callable
 
 from salessim import __version__
 from salessim.errors import SalesSimError
-from salessim.sim.rundir import SUMMARY, RunDir
+from salessim.sim.rundir import SUMMARY, RunDir, read_episode_lines
 from salessim.sweep.config import Cell, SweepConfig
 from salessim.sweep.manifest import FORMAT, check_sweep_dir, read_manifest, write_manifest
 from salessim.sweep.work import ShardTask, run_shard_task, score_cell_task
@@ -279,24 +279,20 @@ class _Sweep:
                              "agent": cr.cell.agent}
             rd.rewrite_episodes([])
             rd.write_meta(meta)
-            episodes = []
         else:
-            merge_shards(rd, cfg=cfg)  # what a stopped sweep left in shard files, in plan order
-            episodes = rd.read_episodes(repair=True)
-            if self.retry_errors:
-                kept = [e for e in episodes if not _is_error(e.termination)]
-                if len(kept) != len(episodes):
-                    rd.rewrite_episodes(kept)
-                episodes = kept
+            merged = merge_shards(rd, cfg=cfg)  # what a stopped sweep left in shard files, in plan order
+            if self.retry_errors and merged.errors:
+                rd.rewrite_episodes([e for e in rd.read_episodes() if not _is_error(e.termination)])
             meta = rd.read_meta()
             meta["status"] = "running"
             meta.pop("error", None)
             meta["updated_at"] = _now()
             meta.setdefault("resumed", []).append(_now())
             rd.write_meta(meta)
-        cr.merged = len(episodes)
-        cr.merged_errors = sum(1 for e in episodes if _is_error(e.termination))
-        done_ids = {e.id for e in episodes}
+        lines = read_episode_lines(rd.episodes_path)[0]
+        done_ids = {eid for eid, _ in lines}
+        cr.merged = len(done_ids)
+        cr.merged_errors = sum(1 for _, line in lines if _ERROR_LINE.search(line))
         todo = [eid for eid in planned_ids if eid not in done_ids]
         if not todo:
             self._finish_simulation(cr)
@@ -318,10 +314,9 @@ class _Sweep:
 
         rd = RunDir(cr.dir)
         merged = merge_shards(rd, cfg=cr.cell.config)
-        episodes = rd.read_episodes()
         cr.shards.clear()
         cr.merged = merged.episodes
-        cr.merged_errors = sum(1 for e in episodes if _is_error(e.termination))
+        cr.merged_errors = merged.errors
         meta = rd.read_meta()
         meta["status"] = "complete"
         meta["episodes_done"] = merged.episodes
