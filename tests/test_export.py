@@ -127,6 +127,9 @@ def test_existing_paths_are_not_overwritten(scripted_run, exports, tmp_path):
     with pytest.raises(SalesSimError, match="exists and is not a SalesSim export"):
         export_runs(scripted_run, "jsonl", mine, overwrite=True)
     assert (mine / "notes.txt").read_text() == "keep me"
+    with pytest.raises(SalesSimError, match="is inside the run directory"):
+        export_runs(scripted_run, "jsonl", scripted_run / "export")
+    assert not (scripted_run / "export").exists()
     again = export_runs(scripted_run, "jsonl", tmp_path / "again")
     export_runs(scripted_run, "parquet", again.out, overwrite=True)
     assert sorted(p.name for p in again.out.iterdir()) == ["README.md", "episodes.parquet", "export.json", "turns.parquet"]

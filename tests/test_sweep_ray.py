@@ -96,3 +96,24 @@ def test_no_cluster_at_the_address_is_a_one_line_error_and_writes_nothing(tmp_pa
     lines = [line for line in proc.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and "cannot connect to Ray at auto" in lines[0] and "ray start --head" in lines[0]
     assert not (tmp_path / "out").exists()
+
+
+def test_the_local_ray_listens_on_the_loopback_address_only():
+    import psutil
+
+    backend = make_backend("ray", workers=1)
+    backend.start({("http://127.0.0.1:9/v1", "m"): 1})
+    try:
+        assert backend.node_ip() == "127.0.0.1"
+        me = psutil.Process()
+        listening = []
+        for proc in [me, *me.children(recursive=True)]:
+            try:
+                conns = proc.net_connections(kind="inet")
+            except psutil.Error:
+                continue
+            listening += [(proc.name(), c.laddr.ip) for c in conns if c.status == psutil.CONN_LISTEN]
+        assert any(name.startswith(("gcs_server", "raylet")) for name, _ in listening), listening
+        assert all(ip in ("127.0.0.1", "::1", "::ffff:127.0.0.1") for _, ip in listening), listening
+    finally:
+        backend.shutdown()

@@ -59,6 +59,11 @@ def _need(module: str, fmt: str):
 
 
 def _check_out(out: Path, overwrite: bool) -> None:
+    for parent in out.resolve().parents:  # a run or sweep directory holds only what SalesSim writes there
+        for marker, what in (("run.json", "run"), ("sweep.json", "sweep")):
+            if (parent / marker).is_file():
+                raise SalesSimError(f"{out} is inside the {what} directory {parent}", where="--out",
+                                    hint="Write the export outside it, e.g. next to it.")
     if not out.exists():
         return
     ours = (out / EXPORT_JSON).is_file() and json.loads((out / EXPORT_JSON).read_text()).get("format") == MARKER

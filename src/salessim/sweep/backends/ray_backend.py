@@ -1,8 +1,10 @@
 """The ``ray`` backend: units of work as Ray tasks (the ``salessim[ray]`` extra).
 
 - No ``--ray-address``: a local Ray is started for the sweep and stopped after it: ``num_cpus`` =
-  the workers, no dashboard, usage statistics off (``RAY_USAGE_STATS_ENABLED=0``), on the loopback
-  address only.
+  the workers, no dashboard, usage statistics off (``RAY_USAGE_STATS_ENABLED=0``), and every one of
+  its servers on the loopback address only. (On Linux Ray binds its servers to all interfaces even
+  when told ``_node_ip_address="127.0.0.1"``; it keeps to loopback as on a laptop when
+  ``RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER=0``, which this backend sets before Ray is imported.)
 - ``--ray-address auto`` joins the cluster running on this machine (``ray start --head``);
   ``ray://host:port`` connects with the Ray client. Every node needs salessim installed, the key
   variables its models name, and the sweep's ``--out`` on a filesystem it shares with this machine:
@@ -23,6 +25,7 @@ import json
 import logging
 import os
 import signal
+import sys
 import uuid
 from concurrent.futures import Future
 from typing import Any, Callable
@@ -34,9 +37,22 @@ INSTALL_HINT = "Install the Ray extra: pip install 'salessim[ray]'"
 RAY_ENV = {"RAY_USAGE_STATS_ENABLED": "0"}
 
 
-def import_ray():
-    """``ray``, or a one-line error naming the extra to install."""
-    for key, value in RAY_ENV.items():
+#: Ray on Linux binds its gRPC servers to every interface unless this is "0" (read when ray is imported):
+#: then it uses the loopback address, as it does on a laptop. Set for the local Ray a sweep starts.
+LOOPBACK_ENV = {"RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0"}
+
+
+def ray_installed() -> bool:
+    """Whether the ray package can be imported (without importing it)."""
+    import importlib.util
+
+    return importlib.util.find_spec("ray") is not None
+
+
+def import_ray(*, loopback: bool = False):
+    """``ray``, or a one-line error naming the extra to install. ``loopback`` keeps a local Ray on
+    127.0.0.1 (it must be asked before the first import of ray in this process)."""
+    for key, value in {**RAY_ENV, **(LOOPBACK_ENV if loopback else {})}.items():
         os.environ.setdefault(key, value)
     try:
         import ray  # noqa: PLC0415 - optional and heavy: imported only for --backend ray
@@ -44,6 +60,10 @@ def import_ray():
         raise SalesSimError("--backend ray needs the ray package, which is not installed", where="--backend",
                             hint=INSTALL_HINT + ".") from None
     return ray
+
+
+def _is_loopback(ip: str) -> bool:
+    return ip in ("127.0.0.1", "::1", "localhost") or ip.startswith("127.")
 
 
 def _key_text(key: tuple[str, str]) -> str:
@@ -144,7 +164,8 @@ class RayBackend:
         if address is not None and not (address == "auto" or address.startswith("ray://")):
             raise SalesSimError(f"bad Ray address {address!r}", where="--ray-address",
                                 hint="Use auto (the cluster running on this machine) or ray://host:port.")
-        import_ray()  # a missing extra fails before anything is written
+        if not ray_installed():  # a missing extra fails before anything is written
+            import_ray()
         self.requested_workers = workers
         self.workers = workers or os.cpu_count() or 1
         self.address = address
@@ -156,7 +177,7 @@ class RayBackend:
         self._started_here = False
 
     def start(self, limits: dict[tuple[str, str], int]) -> None:
-        ray = import_ray()
+        ray = import_ray(loopback=self.address is None)
         quiet = {"include_dashboard": False, "logging_level": logging.ERROR, "log_to_driver": False}
         env = {k: v for k, v in os.environ.items() if k.startswith("SALESSIM_") or k in RAY_ENV}
         sigterm = signal.getsignal(signal.SIGTERM)  # ray.init installs its own; the sweep's is kept
@@ -165,6 +186,11 @@ class RayBackend:
                 # its workers inherit this process's environment (cache dir, key variables)
                 ray.init(address="local", num_cpus=self.workers, _node_ip_address="127.0.0.1", **quiet)
                 self._started_here = True
+                node_ip = ray.util.get_node_ip_address()
+                if not _is_loopback(node_ip):  # ray was imported earlier in this process, without LOOPBACK_ENV
+                    print(f"warning: the local Ray listens on {node_ip}, not only on the loopback address "
+                          "(import salessim's Ray backend before ray, or set RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER=0)",
+                          file=sys.stderr)
             else:
                 ray.init(address=self.address, runtime_env={"env_vars": env}, **quiet)
                 if self.requested_workers is None:
@@ -216,6 +242,10 @@ class RayBackend:
         self._remote.clear()
         self._actor = None
         ray.shutdown()
+
+    def node_ip(self) -> str | None:
+        """The address this machine's Ray node uses (127.0.0.1 for the local Ray a sweep starts)."""
+        return self._ray.util.get_node_ip_address() if self._ray is not None else None
 
     def describe(self) -> dict:
         out: dict[str, Any] = {"name": self.name, "workers": self.workers}
