@@ -11,6 +11,9 @@ LOCK="$PWD/constraints.txt"
 .venv/bin/python -m pip install -q --upgrade pip >/dev/null
 # torch first and pinned exactly: the CPU wheel on the machines' disk (an open range pulls a CUDA build)
 .venv/bin/python -m pip install -q -c "$LOCK" "torch==2.13.0"
-.venv/bin/python -m pip install -q -c "$LOCK" -e ".[dev,train,play]"
+.venv/bin/python -m pip install -q -c "$LOCK" -e ".[dev,train,play,export,ray]"
 SALESSIM_CONSTRAINTS="$LOCK" bash scripts/install_browser.sh
-SALESSIM_REQUIRE_BROWSER=1 .venv/bin/python -m pytest "$@"
+# the Ray tests start a local Ray: no dashboard, loopback only (salessim.sweep.backends.ray_backend),
+# usage statistics off; they must run here, not skip
+export RAY_USAGE_STATS_ENABLED=0
+SALESSIM_REQUIRE_BROWSER=1 SALESSIM_REQUIRE_RAY=1 .venv/bin/python -m pytest "$@"

@@ -13,15 +13,15 @@ venv=.venv-latest
 pip=("$venv/bin/python" -m pip)
 "${pip[@]}" install -q --upgrade pip >/dev/null
 "${pip[@]}" install -q "torch==2.13.0"
-# every dependency pyproject.toml names (core, dev, train, play) with its version bounds dropped
+# every dependency pyproject.toml names (core, dev, train, play, export, ray) with its version bounds dropped
 mapfile -t names < <("$venv/bin/python" - <<'PYEOF'
 import re, tomllib
 project = tomllib.load(open("pyproject.toml", "rb"))["project"]
 reqs = list(project["dependencies"])
-for extra in ("dev", "train", "play"):
+for extra in ("dev", "train", "play", "export", "ray"):
     reqs += project["optional-dependencies"][extra]
 for req in reqs:
-    name = re.split(r"[\s<>=!~;\[]", req, maxsplit=1)[0]
+    name = re.split(r"[\s<>=!~;]", req, maxsplit=1)[0]  # keeps extras: ray[client]
     if name != "torch":  # pinned: the CPU build on disk
         print(name)
 PYEOF
@@ -29,5 +29,5 @@ PYEOF
 "${pip[@]}" install -q --upgrade "${names[@]}"
 "${pip[@]}" install -q --no-deps -e .
 echo "newest releases under test:"
-"${pip[@]}" list --format=freeze 2>/dev/null | grep -iE '^(typer|click|rich|pydantic|openai|trl|transformers|torch|starlette|uvicorn)==' | sed 's/^/  /'
+"${pip[@]}" list --format=freeze 2>/dev/null | grep -iE '^(typer|click|rich|pydantic|openai|trl|transformers|torch|starlette|uvicorn|ray|pyarrow|datasets)==' | sed 's/^/  /'
 "$venv/bin/python" -m pytest -m "not slow" -q -p no:cacheprovider "$@"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Regenerates constraints.txt, the locked versions that scripts/test.sh (and so CI) installs.
 # A fresh virtual environment gets torch==2.13.0 (the CPU wheel on the machines' disk) and the
-# project with its dev, train and play extras at the newest versions pyproject.toml allows; its
+# project with its dev, train, play, export and ray extras at the newest versions pyproject.toml allows; its
 # `pip freeze` becomes the lock. Run it when you mean to move the test environment forward, then
 # run `bash scripts/test.sh` (which installs the new lock) and commit constraints.txt with the fixes.
 # pip rather than uv: uv does not see the local torch wheel and would resolve a CUDA build.
@@ -14,7 +14,7 @@ trap 'rm -rf "$tmp"' EXIT
 pip=("$tmp/venv/bin/python" -m pip)
 "${pip[@]}" install -q --upgrade pip
 "${pip[@]}" install -q "torch==2.13.0"
-"${pip[@]}" install -q -e ".[dev,train,play]"
+"${pip[@]}" install -q -e ".[dev,train,play,export,ray]"
 pyver=$("$tmp/venv/bin/python" -c 'import platform; print(platform.python_version())')
 {
     echo "# Locked versions of the test environment: scripts/test.sh installs with -c constraints.txt."

@@ -20,8 +20,9 @@ def one_line_error(proc):
     return lines[0]
 
 
-@pytest.mark.parametrize("cmd", [[], ["run"], ["eval"], ["store"], ["personas"], ["report"], ["import-official"], ["import-reference"], ["play"],
-                                 ["train"], ["train", "sft"], ["train", "grpo"]])
+@pytest.mark.parametrize("cmd", [[], ["run"], ["eval"], ["store"], ["personas"], ["report"], ["import-official"],
+                                 ["import-reference"], ["play"], ["train"], ["train", "sft"], ["train", "grpo"],
+                                 ["sweep"], ["export"], ["plugins"], ["metrics", "list"]])
 def test_every_command_has_help(cmd):
     proc = salessim(*cmd, "--help")
     assert proc.returncode == 0 and "Usage" in proc.stdout

@@ -44,6 +44,9 @@ BAD_VALUES = [
     (["report", "somewhere", "--max-episodes", "0"], "--max-episodes"),
     (["store", "search", "laptop", "--limit", "0"], "--limit"),
     (["personas", "generate", "--n", "many"], "--n"),
+    (["sweep", "x.yaml", "--workers", "0"], "--workers"),
+    (["sweep", "x.yaml", "--shard-size", "none"], "--shard-size"),
+    (["sweep", "x.yaml", "--concurrency", "0"], "--concurrency"),
 ]
 
 
@@ -75,6 +78,8 @@ def test_unknown_option_or_command(tmp_path, args, word):
     (["import-reference"], "FILE"),
     (["run", "--out"], "--out"),
     (["train", "sft"], "--config"),
+    (["sweep"], "CONFIG"),
+    (["export", "runs/x"], "--out"),
 ])
 def test_missing_argument_or_option_value(tmp_path, args, word):
     line = usage_error(salessim(*args, cwd=tmp_path))

@@ -26,6 +26,8 @@ LAYERS = [
     {"shoppers", "agents"},
     {"sim"},
     {"importers", "report", "train", "testing", "play"},
+    {"sweep"},
+    {"export"},
     {"cli"},
     {"__main__"},
 ]

@@ -6,6 +6,12 @@ One writer at a time: :meth:`RunDir.lock` takes an exclusive ``flock`` on ``.sal
 the directory for a whole run, resume or eval; a second process gets a one-line error naming the
 holder (its pid and command, written into the lock file). The kernel drops the lock when its
 process ends, however it ends (kill -9 included), so a lock is never stale.
+
+Shards: a sweep (:mod:`salessim.sweep`) runs one run's episodes in several processes. The process
+holding the directory's lock hands out disjoint sets of episode ids; each worker appends to its own
+file ``shards/<name>.jsonl``, held by an flock on ``shards/<name>.lock`` for as long as it writes
+(:meth:`RunDir.shard_lock`), and :func:`salessim.sim.runner.merge_shards` folds the shard files into
+``episodes.jsonl`` in plan order.
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ EPISODES = "episodes.jsonl"
 SCORES = "scores.jsonl"
 SUMMARY = "summary.json"
 LOCK = ".salessim.lock"
+SHARDS = "shards"  # the per-worker episode files of a sharded run (a sweep)
 #: The files SalesSim writes into a run directory: a directory holding any of them without a
 #: run.json is not ours to write into.
 DATA_FILES = (EPISODES, SCORES, SUMMARY)
@@ -177,30 +184,7 @@ class RunDir:
         """All finished episodes. A torn last line (the process died mid-write) is dropped, and with
         ``repair`` cut from the file; ``torn_lines`` then says how many were dropped (0 or 1). A
         bad line elsewhere is an error naming the line."""
-        self.torn_lines = 0
-        path = self.episodes_path
-        if not path.exists():
-            return []
-        raw = path.read_bytes()
-        lines = raw.split(b"\n")
-        episodes: list[Episode] = []
-        good_bytes = 0
-        for i, line in enumerate(lines):
-            is_last = i == len(lines) - 1
-            if not line.strip():
-                good_bytes += len(line) + (0 if is_last else 1)
-                continue
-            try:
-                episodes.append(Episode.model_validate_json(line))
-            except (ValidationError, ValueError) as exc:
-                if is_last or all(not rest.strip() for rest in lines[i + 1:]):
-                    self.torn_lines = 1
-                    if repair:
-                        with open(path, "r+b") as fh:
-                            fh.truncate(good_bytes)
-                    break
-                raise SalesSimError(f"{path}: line {i + 1}: not a valid episode ({str(exc).splitlines()[0]})") from exc
-            good_bytes += len(line) + (0 if is_last else 1)
+        episodes, self.torn_lines = read_episode_file(self.episodes_path, repair=repair)
         return episodes
 
     def rewrite_episodes(self, episodes: list[Episode]) -> None:
@@ -214,6 +198,45 @@ class RunDir:
     def append_episode(self, fh, episode: Episode) -> None:
         fh.write(episode.model_dump_json() + "\n")
         fh.flush()
+
+    @property
+    def shards_dir(self) -> Path:
+        return self.path / SHARDS
+
+    def shard_path(self, name: str) -> Path:
+        """The episode file of shard ``name``: ``shards/<name>.jsonl``."""
+        return self.shards_dir / f"{_shard_name(name)}.jsonl"
+
+    def shard_names(self) -> list[str]:
+        """The shards that have an episode file or a lock file, sorted by name."""
+        if not self.shards_dir.is_dir():
+            return []
+        return sorted({p.stem for pattern in ("*.jsonl", "*.lock") for p in self.shards_dir.glob(pattern)})
+
+    @contextlib.contextmanager
+    def shard_lock(self, name: str) -> Iterator[Path]:
+        """Hold shard ``name`` (an exclusive flock on ``shards/<name>.lock``) and yield its episode
+        file: one writer per shard, and no merge while a shard is being written. A shard held by
+        another process is a :class:`SalesSimError` naming it."""
+        self.shards_dir.mkdir(parents=True, exist_ok=True)
+        lock_path = self.shards_dir / f"{_shard_name(name)}.lock"
+        fd = _acquire(lock_path, self.shard_path(name),
+                      hint="A worker of an earlier sweep may still be finishing it: wait for it or stop it.")
+        info = {"pid": os.getpid(), "action": f"shard {name}", "command": " ".join(["salessim", *sys.argv[1:]]),
+                "since": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")}
+        try:
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, (json.dumps(info) + "\n").encode(), 0)
+            yield self.shard_path(name)
+        finally:
+            os.close(fd)
+
+    def remove_shard(self, name: str) -> None:
+        """Delete shard ``name``'s episode and lock files (after a merge), and ``shards/`` once empty."""
+        self.shard_path(name).unlink(missing_ok=True)
+        (self.shards_dir / f"{_shard_name(name)}.lock").unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            self.shards_dir.rmdir()
 
     def write_scores(self, scores: list[EpisodeScores]) -> None:
         tmp = (self.path / SCORES).with_suffix(".jsonl.tmp")
@@ -239,6 +262,81 @@ class RunDir:
         return RunSummary.load(path) if path.exists() else None
 
 
+def _shard_name(name: str) -> str:
+    """``name`` if it is a safe file name for a shard (letters, digits, ``._-``), else an error."""
+    if not name or not all(ch.isalnum() or ch in "._-" for ch in name) or name.startswith("."):
+        raise SalesSimError(f"bad shard name {name!r}", hint="Use letters, digits, '.', '_' and '-'.")
+    return name
+
+
+def read_episode_file(path: Path, *, repair: bool = False) -> tuple[list[Episode], int]:
+    """The finished episodes of one episode file (episodes.jsonl or a shard) and the number of torn
+    last lines dropped (0 or 1): a torn last line (its writer died mid-write) is dropped, and with
+    ``repair`` cut from the file. A bad line elsewhere is an error naming the line."""
+    if not path.exists():
+        return [], 0
+    raw = path.read_bytes()
+    lines = raw.split(b"\n")
+    episodes: list[Episode] = []
+    torn = 0
+    good_bytes = 0
+    for i, line in enumerate(lines):
+        is_last = i == len(lines) - 1
+        if not line.strip():
+            good_bytes += len(line) + (0 if is_last else 1)
+            continue
+        try:
+            episodes.append(Episode.model_validate_json(line))
+        except (ValidationError, ValueError) as exc:
+            if is_last or all(not rest.strip() for rest in lines[i + 1:]):
+                torn = 1
+                if repair:
+                    with open(path, "r+b") as fh:
+                        fh.truncate(good_bytes)
+                break
+            raise SalesSimError(f"{path}: line {i + 1}: not a valid episode ({str(exc).splitlines()[0]})") from exc
+        good_bytes += len(line) + (0 if is_last else 1)
+    return episodes, torn
+
+
+def read_episode_lines(path: Path, *, repair: bool = False) -> tuple[list[tuple[str, bytes]], int]:
+    """``(episode id, the line's bytes)`` of every line of an episode file, and the number of torn last
+    lines dropped (0 or 1), as :func:`read_episode_file` treats them, without building the episodes
+    (a JSON parse per line: for merging and counting, where the bytes are kept as they are). A line
+    that is not a JSON object with a string ``id`` counts as not valid."""
+    if not path.exists():
+        return [], 0
+    lines = path.read_bytes().split(b"\n")
+    out: list[tuple[str, bytes]] = []
+    good_bytes = 0
+    for i, line in enumerate(lines):
+        is_last = i == len(lines) - 1
+        if line.strip():
+            try:
+                eid = json.loads(line)["id"]
+                if not isinstance(eid, str):
+                    raise TypeError("id is not a string")
+            except (ValueError, KeyError, TypeError) as exc:
+                if is_last or all(not rest.strip() for rest in lines[i + 1:]):
+                    if repair:
+                        with open(path, "r+b") as fh:
+                            fh.truncate(good_bytes)
+                    return out, 1
+                raise SalesSimError(f"{path}: line {i + 1}: not a valid episode ({exc})") from None
+            out.append((eid, line))
+        good_bytes += len(line) + (0 if is_last else 1)
+    return out, 0
+
+
+def write_lines_atomic(path: Path, lines: list[bytes]) -> None:
+    """Replace ``path`` with ``lines`` (each ended by a newline) through a temporary file and a rename."""
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    with open(tmp, "wb") as fh:
+        for line in lines:
+            fh.write(line + b"\n")
+    os.replace(tmp, path)
+
+
 def _holder(lock_path: Path) -> str:
     """Who holds a lock, from what its holder wrote into the lock file."""
     try:
@@ -251,7 +349,7 @@ def _holder(lock_path: Path) -> str:
             f"`{info.get('command', 'salessim')}`, since {info.get('since', '?')})")
 
 
-def _acquire(lock_path: Path, shown: Path) -> int:
+def _acquire(lock_path: Path, shown: Path, hint: str | None = None) -> int:
     """An open descriptor of ``lock_path`` holding an exclusive flock (not inherited by children)."""
     import fcntl  # lazy: POSIX-only, needed only where a lock is taken
 
@@ -262,8 +360,8 @@ def _acquire(lock_path: Path, shown: Path) -> int:
         except BlockingIOError:
             os.close(fd)
             raise SalesSimError(f"{shown} is in use by {_holder(lock_path)}",
-                                hint="Wait for it to finish or stop it: two writers would duplicate "
-                                     "episodes and overwrite scores.") from None
+                                hint=hint or "Wait for it to finish or stop it: two writers would duplicate "
+                                             "episodes and overwrite scores.") from None
         except BaseException:
             os.close(fd)
             raise

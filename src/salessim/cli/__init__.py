@@ -7,6 +7,7 @@ import sys
 import typer
 
 from salessim.cli import (
+    export_cmd,
     import_cmd,
     personas_cmd,
     play_cmd,
@@ -15,6 +16,7 @@ from salessim.cli import (
     report_cmd,
     run_cmd,
     store_cmd,
+    sweep_cmd,
     train_cmd,
 )
 from salessim.errors import SalesSimError
@@ -33,10 +35,12 @@ def build_app() -> typer.Typer:
         pretty_exceptions_enable=False,
     )
     run_cmd.register(cli)
+    sweep_cmd.register(cli)
     import_cmd.register(cli)
     reference_cmd.register(cli)
     play_cmd.register(cli)
     report_cmd.register(cli)
+    export_cmd.register(cli)
     cli.add_typer(store_cmd.app, name="store")
     cli.add_typer(personas_cmd.app, name="personas")
     train_cmd.register(cli)

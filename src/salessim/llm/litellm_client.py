@@ -17,11 +17,7 @@ from typing import Any
 from pydantic import model_validator
 
 from salessim.errors import SalesSimError
-from salessim.llm.openai_client import (
-    EndpointConfig,
-    endpoint_semaphore,
-    resolve_api_key,
-)
+from salessim.llm.openai_client import EndpointConfig, endpoint_gate, resolve_api_key
 from salessim.llm.parsing import parse_chat_completion
 from salessim.llm.pricing import PriceTable, load_price_table
 from salessim.llm.protocol import ChatRequest, ChatResponse
@@ -122,7 +118,7 @@ class LiteLLMClient:
         """Send ``request`` through LiteLLM; raise :class:`LLMError` on failure."""
         litellm = import_litellm()
         kwargs = self.request_kwargs(request)
-        semaphore = endpoint_semaphore(self.config.endpoint_key(), self.config.concurrency)
+        semaphore = endpoint_gate(self.config.endpoint_key(), self.config.concurrency)
 
         async def attempt() -> Any:
             async with semaphore:

@@ -4,7 +4,8 @@ Works with hosted APIs and with local servers (vLLM, Ollama, llama.cpp, SGLang).
 retries are switched off; :mod:`salessim.llm.retry` retries 429/5xx/timeouts/connection errors
 with backoff and honours ``Retry-After``. All clients of one ``base_url`` + ``model`` in one
 event loop share a semaphore, so ``concurrency`` bounds the requests in flight to that endpoint
-however many participants use it.
+however many participants use it; in a sweep's worker processes a permit of a limit shared by all
+the workers is taken as well (:mod:`salessim.llm.shared_limits`).
 
 The API key is read from the environment variable named by ``api_key_env`` when the client is
 built; it is never stored in the config, in responses, in the cache or in log messages.
@@ -27,6 +28,7 @@ from salessim.llm.parsing import parse_chat_completion
 from salessim.llm.pricing import PriceTable, load_price_table
 from salessim.llm.protocol import ChatRequest, ChatResponse
 from salessim.llm.retry import RetryPolicy, call_with_retries
+from salessim.llm.shared_limits import SharedLimit, shared_limit
 
 log = logging.getLogger("salessim.llm")
 
@@ -135,6 +137,36 @@ def endpoint_semaphore(key: tuple[str, str], limit: int) -> asyncio.Semaphore:
     return semaphore
 
 
+class _SharedGate:
+    """The loop's semaphore of an endpoint, then a permit of the limit shared across processes."""
+
+    def __init__(self, local: asyncio.Semaphore, shared: SharedLimit):
+        self.local = local
+        self.shared = shared
+
+    async def __aenter__(self) -> None:
+        await self.local.acquire()
+        try:
+            await self.shared.acquire()
+        except BaseException:
+            self.local.release()
+            raise
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        self.shared.release()
+        self.local.release()
+
+
+def endpoint_gate(key: tuple[str, str], limit: int) -> Any:
+    """What a request to endpoint ``key`` holds while in flight (``async with``): the loop's
+    :func:`endpoint_semaphore`, and when a sweep installed one for the endpoint
+    (:func:`salessim.llm.shared_limits.install_shared_limit`) a permit of the limit shared by all
+    its worker processes."""
+    local = endpoint_semaphore(key, limit)
+    shared = shared_limit(key)
+    return local if shared is None else _SharedGate(local, shared)
+
+
 class OpenAIChatClient:
     """:class:`ChatClient` over an OpenAI-compatible ``/v1/chat/completions`` endpoint.
 
@@ -225,7 +257,7 @@ class OpenAIChatClient:
     async def complete(self, request: ChatRequest) -> ChatResponse:
         """Send ``request``, retrying transient failures; raise :class:`LLMError` on failure."""
         body = self.request_body(request)
-        semaphore = endpoint_semaphore(self.config.endpoint_key(), self.config.concurrency)
+        semaphore = endpoint_gate(self.config.endpoint_key(), self.config.concurrency)
         where = f"{self.config.base_url} ({body['model']})"
 
         sdk = self._client()  # built (and the SDK imported) before the clock starts

@@ -35,6 +35,14 @@ def _run_personas(rd: RunDir, meta: dict, cfg: RunConfig) -> dict[str, Persona]:
     return {p.id: p for p in load_personas(path)}
 
 
+def run_personas(run_dir: str | Path | RunDir) -> dict[str, Persona]:
+    """The personas of the run in ``run_dir``, by id: those its episodes were simulated (or
+    imported) with, as scoring reads them."""
+    rd = run_dir if isinstance(run_dir, RunDir) else RunDir(run_dir)
+    meta = rd.read_meta()
+    return _run_personas(rd, meta, RunConfig.model_validate(meta["config"]))
+
+
 def run_store(rd: RunDir, meta: dict):
     """The store a run is scored against: the run's own product file when it has one (an imported
     run: ``data.catalog_file`` in run.json), else the built-in store."""
