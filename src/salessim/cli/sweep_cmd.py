@@ -17,7 +17,7 @@ from rich.table import Table
 
 from salessim.sim.runner import load_run_personas, plan
 from salessim.sweep import load_sweep_config, make_backend, run_sweep
-from salessim.sweep.coordinator import SweepInterrupted
+from salessim.sweep.state import SweepInterrupted
 
 console = Console()
 

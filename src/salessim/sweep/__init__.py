@@ -18,9 +18,10 @@ from salessim.sweep.config import (
            load_sweep_config,
            parse_sweep_config,
 )
-from salessim.sweep.coordinator import SweepInterrupted, SweepOutcome, run_sweep
+from salessim.sweep.coordinator import run_sweep
 from salessim.sweep.leaderboard import build_sweep_leaderboard, write_leaderboard
 from salessim.sweep.manifest import is_sweep_dir, read_manifest, sweep_cell_dirs
+from salessim.sweep.state import SweepInterrupted, SweepOutcome
 
 __all__ = ["BACKENDS", "Cell", "SweepConfig", "SweepInterrupted", "SweepOutcome", "build_sweep_leaderboard",
            "is_sweep_dir", "load_sweep_config", "make_backend", "parse_sweep_config", "read_manifest", "run_sweep",

@@ -17,18 +17,15 @@ is finished by running the same command again, with no episode lost or run twice
 from __future__ import annotations
 
 import contextlib
-import datetime as _dt
 import math
 import platform
-import re
 import sys
 import time
 from collections import deque
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Callable
 
 from salessim import __version__
 from salessim.api.rundir import SUMMARY, RunDir, read_episode_lines
@@ -51,95 +48,18 @@ from salessim.sweep.manifest import (
     read_manifest,
     write_manifest,
 )
+from salessim.sweep.state import (
+    CellRun,
+    ShardRun,
+    SweepInterrupted,
+    SweepOutcome,
+    is_error,
+    is_error_line,
+    now,
+)
 from salessim.sweep.work import ShardTask, run_shard_task, score_cell_task
 
-__all__ = ["CellRun", "SweepOutcome", "endpoint_limits", "run_sweep"]
-
-_ERROR_LINE = re.compile(rb'"termination":"(?:error:|timeout")')
-
-
-def _now() -> str:
-    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
-
-
-@dataclass
-class ShardRun:
-    """One shard of a cell being run: its episode ids and how far its file has been read."""
-
-    name: str
-    ids: list[str]
-    path: Path
-    offset: int = 0
-    lines: int = 0
-    errors: int = 0
-    done: bool = False
-    partial: bytes = b""
-
-
-@dataclass
-class CellRun:
-    """The state of one cell during a sweep (what the progress table shows)."""
-
-    cell: Cell
-    dir: Path
-    planned: int
-    status: str = "pending"  # pending | running | scoring | complete | failed | interrupted
-    merged: int = 0           # episodes in episodes.jsonl
-    merged_errors: int = 0
-    shards: dict[str, ShardRun] = field(default_factory=dict)
-    ran: int = 0              # episodes simulated by this sweep
-    skipped: bool = False     # complete before this sweep started
-    error: str | None = None
-    started: float | None = None
-    finished: float | None = None
-    decision_alignment: float | None = None
-    lock: contextlib.ExitStack | None = None
-
-    @property
-    def done(self) -> int:
-        return self.merged + sum(s.lines for s in self.shards.values())
-
-    @property
-    def errors(self) -> int:
-        return self.merged_errors + sum(s.errors for s in self.shards.values())
-
-    def rate(self) -> float | None:
-        """Episodes per second simulated by this sweep in this cell."""
-        if self.started is None:
-            return None
-        ran = sum(s.lines for s in self.shards.values()) if self.status == "running" else self.ran
-        elapsed = (self.finished or time.monotonic()) - self.started
-        return ran / elapsed if elapsed > 0 and ran else None
-
-    def manifest_entry(self) -> dict:
-        return {"id": self.cell.id, "dir": self.cell.relative_dir, "shopper": self.cell.shopper,
-                "agent": self.cell.agent, "split": self.cell.split, "seed": self.cell.seed,
-                "planned": self.planned, "done": self.done, "errors": self.errors, "status": self.status,
-                "decision_alignment": self.decision_alignment, **({"error": self.error} if self.error else {})}
-
-
-@dataclass
-class SweepOutcome:
-    """What a call of :func:`run_sweep` did."""
-
-    out: Path
-    cells: list[CellRun]
-    status: str
-    elapsed_s: float
-    leaderboard: Any = None
-
-    @property
-    def failed(self) -> list[CellRun]:
-        return [c for c in self.cells if c.status == "failed"]
-
-
-class SweepInterrupted(Exception):
-    """The sweep was stopped (Ctrl-C or SIGTERM); what it finished is on disk."""
-
-    def __init__(self, signal_name: str = "SIGINT"):
-        super().__init__(signal_name)
-        self.signal_name = signal_name
-
+__all__ = ["endpoint_limits", "run_sweep"]
 
 def endpoint_limits(cells: list[Cell]) -> dict[tuple[str, str], int]:
     """``{(base_url, model): concurrency}`` of every LLM participant of ``cells``: the smallest
@@ -157,10 +77,6 @@ def endpoint_limits(cells: list[Cell]) -> dict[tuple[str, str], int]:
 def _same_config(a, b) -> bool:
     skip = {"concurrency"}
     return a.model_dump(mode="json", exclude=skip) == b.model_dump(mode="json", exclude=skip)
-
-
-def _is_error(termination: str) -> bool:
-    return termination.startswith("error:") or termination == "timeout"
 
 
 def _cause(exc: BaseException) -> BaseException:
@@ -214,7 +130,7 @@ class _Sweep:
             m["error"] = error
         elif status is not None:
             m.pop("error", None)
-        m["updated_at"] = _now()
+        m["updated_at"] = now()
         m["cells"] = [c.manifest_entry() for c in self.cells]
         write_manifest(self.out, m)
 
@@ -232,18 +148,17 @@ class _Sweep:
             "python": platform.python_version(),
             "command": " ".join(["salessim", *sys.argv[1:]]) if sys.argv and "salessim" in sys.argv[0] else None,
             "status": "running",
-            "created_at": old.get("created_at", _now()),
-            "updated_at": _now(),
+            "created_at": old.get("created_at", now()),
+            "updated_at": now(),
             "invocations": list(old.get("invocations", [])),
             "cells": [],
         }
-        self.manifest["invocations"].append({"started_at": _now(), "backend": self.backend.describe(),
+        self.manifest["invocations"].append({"started_at": now(), "backend": self.backend.describe(),
                                              "shard_size": self.shard_size, "concurrency": self.concurrency})
 
     # -- cells -----------------------------------------------------------------------------------
     def _store_once(self):
         if self._store is None:
-
             self._store = default_store()
         return self._store
 
@@ -272,7 +187,7 @@ class _Sweep:
 
     @staticmethod
     def _has_errors(rd: RunDir) -> bool:
-        return any(_is_error(e.termination) for e in rd.read_episodes())
+        return any(is_error(e.termination) for e in rd.read_episodes())
 
     def _prepare(self, cr: CellRun, state: str) -> None:
         """Lock a cell that needs simulating, bring its directory up to date and queue its shards."""
@@ -293,17 +208,17 @@ class _Sweep:
         else:
             merged = merge_shards(rd, cfg=cfg)  # what a stopped sweep left in shard files, in plan order
             if self.retry_errors and merged.errors:
-                rd.rewrite_episodes([e for e in rd.read_episodes() if not _is_error(e.termination)])
+                rd.rewrite_episodes([e for e in rd.read_episodes() if not is_error(e.termination)])
             meta = rd.read_meta()
             meta["status"] = "running"
             meta.pop("error", None)
-            meta["updated_at"] = _now()
-            meta.setdefault("resumed", []).append(_now())
+            meta["updated_at"] = now()
+            meta.setdefault("resumed", []).append(now())
             rd.write_meta(meta)
         lines = read_episode_lines(rd.episodes_path)[0]
         done_ids = {eid for eid, _ in lines}
         cr.merged = len(done_ids)
-        cr.merged_errors = sum(1 for _, line in lines if _ERROR_LINE.search(line))
+        cr.merged_errors = sum(1 for _, line in lines if is_error_line(line))
         todo = [eid for eid in planned_ids if eid not in done_ids]
         if not todo:
             self._finish_simulation(cr)
@@ -330,7 +245,7 @@ class _Sweep:
         meta = rd.read_meta()
         meta["status"] = "complete"
         meta["episodes_done"] = merged.episodes
-        meta["updated_at"] = _now()
+        meta["updated_at"] = now()
         if merged.duplicates:
             meta["duplicates_dropped"] = meta.get("duplicates_dropped", 0) + merged.duplicates
         rd.write_meta(meta)
@@ -358,7 +273,7 @@ class _Sweep:
                 meta = rd.read_meta()
                 meta["status"] = "failed"
                 meta["error"] = cr.error[:1000]
-                meta["updated_at"] = _now()
+                meta["updated_at"] = now()
                 rd.write_meta(meta)
         self._unlock(cr)
 
@@ -369,21 +284,7 @@ class _Sweep:
             if cr.status != "running":
                 continue
             for shard in cr.shards.values():
-                try:
-                    size = shard.path.stat().st_size
-                except FileNotFoundError:
-                    continue
-                if size <= shard.offset:
-                    continue
-                with open(shard.path, "rb") as fh:
-                    fh.seek(shard.offset)
-                    chunk = shard.partial + fh.read(size - shard.offset)
-                shard.offset = size
-                complete, _, shard.partial = chunk.rpartition(b"\n")
-                if complete:
-                    lines = [line for line in complete.split(b"\n") if line.strip()]
-                    shard.lines += len(lines)
-                    shard.errors += sum(1 for line in lines if _ERROR_LINE.search(line))
+                shard.read_new()
         if self.on_update is not None:
             self.on_update(self.cells)
 
@@ -434,7 +335,7 @@ class _Sweep:
                     summary = RunDir(cr.dir).read_summary()
                     cr.merged = summary.episodes if summary else 0
                     cr.merged_errors = sum(v for k, v in (summary.terminations if summary else {}).items()
-                                           if _is_error(k))
+                                           if is_error(k))
                     da = summary.metrics.get("decision_alignment") if summary else None
                     cr.decision_alignment = da.mean if da else None
             # a backend that cannot start (Ray unreachable) leaves nothing written
@@ -470,11 +371,10 @@ class _Sweep:
                 raise
             finally:
                 self.backend.shutdown(cancel=status != "complete")
-                self.manifest["invocations"][-1].update(finished_at=_now(), status=status)
+                self.manifest["invocations"][-1].update(finished_at=now(), status=status)
                 self._write_manifest(status, error)
             board = None
             if any(c.status == "complete" for c in self.cells):
-
                 board = write_leaderboard(self.out)
         return SweepOutcome(out=self.out, cells=self.cells, status=status, elapsed_s=time.monotonic() - started,
                             leaderboard=board)
@@ -492,7 +392,7 @@ class _Sweep:
                     meta["status"] = cr.status
                     if error:
                         meta["error"] = error[:1000]
-                    meta["updated_at"] = _now()
+                    meta["updated_at"] = now()
                     rd.write_meta(meta)
         self._unlock(cr)
 
