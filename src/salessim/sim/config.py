@@ -30,6 +30,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from salessim.datafiles import read_config_yaml
 from salessim.errors import DataError, SalesSimError, pydantic_error_lines
 from salessim.llm.endpoints import check_base_url, check_endpoint
 from salessim.llm.openai_client import resolve_api_key
@@ -59,16 +60,7 @@ def parse_run_config(data: Any, source: str) -> RunConfig:
 
 def load_run_config(path: str | Path) -> RunConfig:
     """Read and validate a YAML run config file."""
-    p = Path(path)
-    if not p.is_file():
-        raise DataError(f"{path}: run config file not found", hint="Check the --config path.")
-    try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark is not None else "somewhere"
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise DataError(f"{path}: not valid YAML ({where}: {problem})") from None
+    data = read_config_yaml(path, "run config", hint="Check the --config path.")
     return parse_run_config(data, str(path))
 
 

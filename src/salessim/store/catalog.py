@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from salessim.datafiles import yaml_problem
 from salessim.errors import DataError, SalesSimError, pydantic_error_lines
 from salessim.schema import AttributeSpec, AttrValue, CategorySchema, Product
 
@@ -47,10 +48,7 @@ def _read_yaml(path: Path) -> tuple[Any, bytes]:
     try:
         return yaml.load(raw, Loader=_Loader), raw
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark is not None else "somewhere"
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise DataError(f"{path.name}: not valid YAML ({where}: {problem})") from None
+        raise DataError(f"{path.name}: not valid YAML ({yaml_problem(exc)})") from None
 
 
 def _raise_problems(problems: list[str], what: str) -> None:

@@ -36,7 +36,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -46,6 +45,7 @@ from pydantic import (
     model_validator,
 )
 
+from salessim.datafiles import read_config_yaml
 from salessim.errors import DataError, SalesSimError, pydantic_error_lines
 from salessim.schema.run import AgentConfig, ModelConfig, RunConfig, ShopperConfig
 from salessim.shoppers.flaws import coerce_flaws
@@ -358,14 +358,5 @@ def parse_sweep_config(data: Any, source: str) -> SweepConfig:
 
 def load_sweep_config(path: str | Path) -> SweepConfig:
     """Read, validate and check a YAML sweep config file."""
-    p = Path(path)
-    if not p.is_file():
-        raise DataError(f"{path}: sweep config file not found", hint="Check the CONFIG path (e.g. configs/sweeps/).")
-    try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark is not None else "somewhere"
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise DataError(f"{path}: not valid YAML ({where}: {problem})") from None
+    data = read_config_yaml(path, "sweep config", hint="Check the CONFIG path (e.g. configs/sweeps/).")
     return parse_sweep_config(data, str(path))
