@@ -21,6 +21,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError
 
 from salessim.errors import SalesSimError, pydantic_error_lines
+from salessim.schema import Usage
 
 #: A part of the summary kept as a JSON object (its shape is documented where it is computed).
 JsonObject = dict[str, JsonValue]
@@ -79,18 +80,10 @@ class DecisionAlignmentSummary(BaseModel):
     consistency: Consistency | None = None
 
 
-class RoleUsage(BaseModel):
-    """Token usage, cost and transport retries of one role summed over a run, and how many
-    episodes needed a retry."""
+class RoleUsage(Usage):
+    """Token usage, cost and transport retries of one role summed over a run (the fields of an
+    episode's :class:`~salessim.schema.Usage`), and how many episodes needed a retry."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    calls: int = 0
-    cached_calls: int = 0
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    cost_usd: float = 0.0
-    retries: int = 0
     episodes_with_retries: int = 0
 
 

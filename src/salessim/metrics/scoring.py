@@ -27,6 +27,7 @@ from salessim.schema import (
     EpisodeScores,
     MetricResult,
     Persona,
+    Usage,
 )
 
 
@@ -121,9 +122,8 @@ def usage_totals(episodes: list[Episode]) -> dict[str, RoleUsage]:
         for role, u in ep.usage.items():
             if not (u.calls or u.retries):
                 continue
-            t = totals.setdefault(role, {"calls": 0, "cached_calls": 0, "prompt_tokens": 0, "completion_tokens": 0,
-                                         "cost_usd": 0.0, "retries": 0, "episodes_with_retries": 0})
-            for key in ("calls", "cached_calls", "prompt_tokens", "completion_tokens", "cost_usd", "retries"):
+            t = totals.setdefault(role, dict.fromkeys(RoleUsage.model_fields, 0))
+            for key in Usage.model_fields:
                 t[key] += getattr(u, key)
             t["episodes_with_retries"] += 1 if u.retries else 0
     for t in totals.values():
